@@ -19,6 +19,8 @@ from studio.core.errors import StudioError
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("studio.commands.doctor", "report Python, torch, devices, codecs and folders"),
+    "plugins": ("studio.commands.plugins", "list plugins, their contributions and state"),
+    "models": ("studio.commands.models", "list the models the studio can use; pull one from the Hub"),
 }
 
 log = logging.getLogger(__name__)
@@ -73,3 +75,10 @@ def _run(module, args) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: say so in one line, keep the traceback in the log
+        log.exception("command crashed")
+        from studio.core.logs import log_file_path
+
+        print(f"error: {type(exc).__name__}: {exc} (details in {log_file_path()})",
+              file=sys.stderr)
+        return 1
