@@ -1,0 +1,1 @@
+"""The studio's prompt policy, as a plugin. Its rules live in an editable TOML file."""
