@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import logging
 import sys
 
@@ -20,7 +21,11 @@ from studio.core.errors import StudioError
 COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("studio.commands.doctor", "report Python, torch, devices, codecs and folders"),
     "plugins": ("studio.commands.plugins", "list plugins, their contributions and state"),
+    "generate": ("studio.commands.generate", "make a video take from a prompt, an image or clips"),
     "models": ("studio.commands.models", "list the models the studio can use; pull one from the Hub"),
+    "import": ("studio.commands.import_", "add video, image or timeline files to a project"),
+    "export": ("studio.commands.export", "write the cut for an editing suite, or render it"),
+    "verify": ("studio.commands.verify", "check a file's C2PA manifest (Content Credentials)"),
 }
 
 log = logging.getLogger(__name__)
@@ -75,6 +80,10 @@ def _run(module, args) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`studio doctor --json | head`): not a failure of ours.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the exit flush quiet
+        return 0
     except Exception as exc:  # a bug: say so in one line, keep the traceback in the log
         log.exception("command crashed")
         from studio.core.logs import log_file_path

@@ -140,3 +140,27 @@ def test_undo_all_then_redo_all(data):
     while stack.can_redo:
         stack.redo()
     assert project == edited
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_undo_redo_on_random_projects(data):
+    """The same property from any project a studio could have saved, not just one."""
+    from strategies import projects
+
+    project = data.draw(projects(max_shots=3, max_media=3).filter(
+        lambda p: p.media and p.timeline.tracks))
+    original = copy.deepcopy(project)
+    stack = edits.UndoStack(project)
+    for _ in range(data.draw(st.integers(1, 15))):
+        try:
+            stack.push(data.draw(an_edit(project)))
+        except (edits.EditError, KeyError):
+            pass
+    edited = copy.deepcopy(project)
+    while stack.can_undo:
+        stack.undo()
+    assert project == original
+    while stack.can_redo:
+        stack.redo()
+    assert project == edited
