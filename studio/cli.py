@@ -19,6 +19,7 @@ from studio.core.errors import StudioError
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "new": ("studio.commands.new", "create an empty project (NAME.studio)"),
     "doctor": ("studio.commands.doctor", "report Python, torch, devices, codecs and folders"),
     "plugins": ("studio.commands.plugins", "list plugins, their contributions and state"),
     "generate": ("studio.commands.generate", "make a video take from a prompt, an image or clips"),
