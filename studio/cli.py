@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("studio.commands.generate", "make a video take from a prompt, an image or clips"),
     "models": ("studio.commands.models", "list the models the studio can use; pull one from the Hub"),
     "import": ("studio.commands.import_", "add video, image or timeline files to a project"),
+    "demo": ("studio.commands.demo", "make a short film with the demo model, headless"),
     "export": ("studio.commands.export", "write the cut for an editing suite, or render it"),
     "verify": ("studio.commands.verify", "check a file's C2PA manifest (Content Credentials)"),
 }

@@ -69,7 +69,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from studio.core.prompt_filters import check_prompt
+
     out = _check_outputs(args)
+    check_prompt(args.prompt, args.negative)  # before anything is loaded or queued
     project = shot = None
     if args.project:
         from studio.commands.generate_take import find_shot, open_project
@@ -205,11 +208,11 @@ def _new_frames(args: argparse.Namespace, fps: Fraction, pinned: int) -> int:
 def _fit_rule(model: ModelInfo, size: tuple[int, int], window: int, pinned: int, round_: bool):
     """Check size and window length against the model; round them only when asked."""
     rule = model.rule
-    size_ok = rule.side_ok(size[0]) and rule.side_ok(size[1])
+    size_ok = rule.size_ok(*size)
     frames_ok = rule.frames_ok(window)
     if size_ok and frames_ok:
         return size, window
-    fixed_size = (rule.round_side(size[0]), rule.round_side(size[1]))
+    fixed_size = rule.round_size(*size)
     fixed_window = rule.round_frames(window)
     if fixed_window - pinned < 1:
         fixed_window += rule.temporal

@@ -59,7 +59,18 @@ def to_timecode(frame: int, rate: Fraction, drop_frame: bool | None = None) -> s
     if drop_frame is None:
         drop_frame = is_drop_frame_rate(rate)
     rt = otime.RationalTime(frame, float(rate))
-    return otime.to_timecode(rt, float(rate), drop_frame)
+    try:
+        return otime.to_timecode(rt, float(rate), drop_frame)
+    except ValueError:
+        if drop_frame or rate.denominator != 1:
+            raise
+    # OTIO knows only the broadcast rates; animation and AI footage runs at 8, 12, 16 fps.
+    # Whole-number rates count frames plainly, as editing suites do for them.
+    fps = rate.numerator
+    seconds, frames = divmod(frame, fps)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}:{frames:02d}"
 
 
 def from_timecode(text: str, rate: Fraction) -> int:
@@ -67,4 +78,12 @@ def from_timecode(text: str, rate: Fraction) -> int:
     try:
         return round(otime.from_timecode(text, float(rate)).value)
     except ValueError as exc:
-        raise ValueError(f"{text!r} is not a timecode at {rate_text(rate)} fps: {exc}") from None
+        problem = exc
+    parts = text.replace(";", ":").split(":")
+    if rate.denominator == 1 and ";" not in text and len(parts) == 4 and all(
+        p.isdigit() for p in parts
+    ):
+        hours, minutes, seconds, frames = (int(p) for p in parts)
+        if frames < rate.numerator and minutes < 60 and seconds < 60:
+            return ((hours * 60 + minutes) * 60 + seconds) * rate.numerator + frames
+    raise ValueError(f"{text!r} is not a timecode at {rate_text(rate)} fps: {problem}")

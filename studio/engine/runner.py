@@ -189,12 +189,19 @@ def run_request(
 
 
 def _write_take(out_path: Path, frames: np.ndarray, request: GenerationRequest, recipe) -> Path:
-    """The video (recipe in its metadata) and the sidecar: both, or neither."""
+    """The video (recipe in its metadata, C2PA manifest where the container takes one) and the
+    sidecar: all of them, or none."""
+    from studio.interchange.c2pa_sign import can_sign, sign_file
     from studio.media import write_video
 
     write_video(out_path, frames, request.fps, metadata={"studio_recipe": recipe_to_json(recipe)})
     try:
+        if can_sign(out_path):  # MP4 / MOV; Matroska cannot carry a manifest
+            sign_file(out_path, kind="generated", recipe=recipe)
         return write_sidecar(out_path, recipe)
+    except StudioError:
+        out_path.unlink(missing_ok=True)
+        raise
     except OSError as exc:
         out_path.unlink(missing_ok=True)
         raise StudioError(f"the recipe next to {out_path.name} could not be written ({exc.strerror})") from None

@@ -36,3 +36,12 @@ def test_timecode_round_trips_at_every_rate(rate):
     for frame in (0, 1, 1000, 86399):
         assert from_timecode(to_timecode(frame, r), r) == frame
     assert rate_text(r) in ("24000/1001", "30000/1001", "60000/1001", rate)
+
+
+@pytest.mark.parametrize("fps", [8, 12, 16])
+def test_whole_rates_outside_smpte_count_plainly(fps):
+    rate = Fraction(fps)
+    assert to_timecode(fps * 61 + 3, rate) == "00:01:01:03"
+    assert from_timecode("00:01:01:03", rate) == fps * 61 + 3
+    with pytest.raises(ValueError, match="not a timecode"):
+        from_timecode(f"00:00:00:{fps:02d}", rate)

@@ -1,0 +1,44 @@
+"""`studio demo`: the whole path from storyboard to exports, with the real demo model and the
+real engine host, as `make demo` runs it (one denoising step, to keep the suite quick)."""
+
+import opentimelineio as otio
+import pytest
+
+from studio.cli import main
+from studio.core.bundle import load_project
+from studio.core.model import Clip, Gap
+from studio.media import probe, read_frames
+from studio.engine.sources import demo_path
+
+pytestmark = pytest.mark.skipif(not (demo_path() / "model_index.json").is_file(),
+                                reason="the demo model is not in assets/")
+
+
+def test_demo_film_from_storyboard_to_every_export(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path), "--steps", "1"]) == 0
+    project = load_project(tmp_path / "Demo.studio")
+    assert [s.name for s in project.shots] == ["Opening", "Follow", "Return", "Bridge"]
+    assert all(s.selected_take is not None for s in project.shots)
+    items = project.timeline.tracks[0].items
+    assert all(isinstance(i, Clip) for i in items), "the bridge must fill the gap exactly"
+    assert [project.shot(c.shot_id).name for c in items] == ["Opening", "Follow", "Bridge",
+                                                             "Return"]
+    total = project.timeline.duration
+
+    timeline = otio.adapters.read_from_file(str(tmp_path / "Demo_otio.otio"))
+    assert [c.name for c in timeline.find_clips()] == [c.name for c in items]
+    assert not any(isinstance(i, otio.schema.Gap) for i in timeline.tracks[0])
+    for name in ("Demo_fcp7.xml", "Demo_fcpx.fcpxml", "Demo_edl.edl", "Demo_aaf.aaf"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    for render in ("Demo.mp4", "Demo.mov"):
+        info = probe(tmp_path / render)
+        assert (info.frames, info.width, info.height) == (total, 64, 64)
+    # the render's frames are the takes' frames, in timeline order
+    first_take = project.media_item(items[0].media_id)
+    take_frames = read_frames(tmp_path / "Demo.studio" / first_take.path)
+    render = read_frames(tmp_path / "Demo.mov")
+    assert abs(render[:17].astype(int) - take_frames.astype(int)).mean() < 6
+    recipe = timeline.find_clips()[0].metadata["studio"]["recipe"]
+    assert (recipe["seed"], recipe["model"], recipe["steps"]) == (11, "demo", 1)
+    out = capsys.readouterr().out
+    assert "Demo_aaf.aaf" in out and "Demo.mp4" in out
