@@ -53,16 +53,21 @@ MODE_NAMES = {
 
 @dataclass(frozen=True)
 class Family:
-    name: str  # backend module name under studio.engine.backends
+    """A model family. Built-in ones are listed below; plugins contribute more under
+    `backends` as `module:attr` naming a Family or a tuple of them."""
+
+    name: str  # backend module name under studio.engine.backends, unless `backend` is given
     label: str
     class_names: tuple[str, ...]  # model_index.json `_class_name` values it runs
     required: tuple[str, ...]  # components the pipeline cannot run without
     pins: PinSupport
     rule: str  # the size rule in words, for messages
+    backend: str = ""  # the module holding BACKEND, for families that live in plugins
+    compilable: bool = True  # whether the transformer has repeated blocks to compile
 
     @property
     def backend_module(self) -> str:
-        return f"studio.engine.backends.{self.name}"
+        return self.backend or f"studio.engine.backends.{self.name}"
 
 
 FAMILIES: tuple[Family, ...] = (
@@ -86,35 +91,64 @@ FAMILIES: tuple[Family, ...] = (
         ("transformer", "vae", "text_encoder", "tokenizer", "scheduler"), PinSupport.ANY,
         "width and height multiples of 32, frames 8k+1",
     ),
-    Family(
-        "cogvideox", "CogVideoX text-to-video", ("CogVideoXPipeline",),
-        ("transformer", "vae", "text_encoder", "tokenizer", "scheduler"), PinSupport.NOTHING,
-        "width and height multiples of 16, frames 4k+1",
-    ),
-    Family(
-        "cogvideox_i2v", "CogVideoX image-to-video", ("CogVideoXImageToVideoPipeline",),
-        ("transformer", "vae", "text_encoder", "tokenizer", "scheduler"), PinSupport.FIRST_FRAME,
-        "width and height multiples of 16, frames 4k+1",
-    ),
 )
 
 
+_plugin_families: tuple[Family, ...] | None = None
+
+
+def all_families() -> tuple[Family, ...]:
+    """The built-in families, then those plugins contribute (read once per process)."""
+    global _plugin_families
+    if _plugin_families is None:
+        _plugin_families = _families_from_plugins()
+    return FAMILIES + _plugin_families
+
+
+def reload_families() -> None:
+    """Forget the plugin families (after plugins or settings change)."""
+    global _plugin_families
+    _plugin_families = None
+
+
+def _families_from_plugins() -> tuple[Family, ...]:
+    from studio.core.plugins import PluginRegistry
+    from studio.core.settings import load_settings
+
+    registry = PluginRegistry.discover(disabled=set(load_settings().disabled_plugins))
+    found: list[Family] = []
+    for contribution in registry.contributions("backends"):
+        value = registry.load(contribution)
+        families = value if isinstance(value, (tuple, list)) else (value,)
+        if value is None or not all(isinstance(f, Family) for f in families):
+            if value is not None:
+                contribution.plugin.fail(f"{contribution.ref} is not a model Family")
+            continue
+        taken = {f.name for f in FAMILIES + tuple(found)}
+        for family in families:
+            if family.name in taken:
+                contribution.plugin.fail(f"it names a family {family.name!r} that exists")
+                break
+            found.append(family)
+    return tuple(found)
+
+
 def family_for_class(class_name: str) -> Family | None:
-    for family in FAMILIES:
+    for family in all_families():
         if class_name in family.class_names:
             return family
     return None
 
 
 def family_named(name: str) -> Family:
-    for family in FAMILIES:
+    for family in all_families():
         if family.name == name:
             return family
     raise KeyError(name)
 
 
 def families_that_can(mode: Mode) -> list[Family]:
-    return [f for f in FAMILIES if mode in MODES_BY_PINS[f.pins]]
+    return [f for f in all_families() if mode in MODES_BY_PINS[f.pins]]
 
 
 @dataclass(frozen=True)
@@ -221,7 +255,7 @@ def inspect_model(path: Path, model_id: str | None = None, source: str = "path")
     class_name = str(index.get("_class_name", ""))
     family = family_for_class(class_name)
     if family is None:
-        known = ", ".join(f.label for f in FAMILIES)
+        known = ", ".join(f.label for f in all_families())
         raise BadInput(
             f"{path.name} is a {class_name or 'model of unknown kind'}, which the studio cannot "
             f"run; it runs {known}"

@@ -223,8 +223,7 @@ def _load(info: ModelInfo, request: GenerationRequest, cache: PipelineCache) -> 
         preset=request.preset, steps=request.steps,
         pixels=request.width * request.height * (request.window or request.frames),
         overrides=request.overrides(),
-        # CogVideoX's transformer names no repeated blocks for regional compilation.
-        compilable=not info.family.name.startswith("cogvideox"),
+        compilable=info.family.compilable,
     )
     log.info("memory plan for %s:\n%s", info.id, plan.describe())
     entry = cache.get(info, plan)

@@ -38,4 +38,6 @@ class CogVideoXImageBackend(CogVideoXBackend):
         return {"image": pin_images(request.pins[0], request.width, request.height)[0]}
 
 
-BACKEND = CogVideoXBackend
+# `Family.backend` names a module, and `:text` / `:image` which class in it to use.
+text = CogVideoXBackend
+image = CogVideoXImageBackend
