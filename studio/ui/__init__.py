@@ -1,0 +1,1 @@
+"""The studio window (PySide6). The only package besides `studio.app` that imports Qt."""
