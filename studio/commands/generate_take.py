@@ -12,15 +12,15 @@ import logging
 import os
 import shutil
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 from studio.core import bundle
 from studio.core.edits import AddMedia, AddShot, AddTake, UndoStack
 from studio.core.errors import BadInput
-from studio.core.model import MediaItem, MediaKind, Project, Shot, ShotSettings, Take
+from studio.core.model import Project, Shot, ShotSettings, Take
 from studio.engine.events import TakeResult
 from studio.engine.request import GenerationRequest
+from studio.engine.takes import take_from_result
 
 log = logging.getLogger(__name__)
 
@@ -76,24 +76,9 @@ def add_take(
         stack.push(AddShot(shot))
         log.info("added shot %s to %s", shot_name, project_path)
     relative = _store(project_path, Path(result.path), move=move)
-    item = next((m for m in project.media if m.path == relative), None)
-    if item is None:
-        item = MediaItem(
-            name=f"{shot.name} take {len(shot.takes) + 1}",
-            path=relative,
-            kind=MediaKind.VIDEO,
-            frames=result.frames,
-            rate=result.fps,
-            width=result.width,
-            height=result.height,
-            generated=True,
-        )
+    item, take = take_from_result(project, shot, result, relative)
+    if item not in project.media:
         stack.push(AddMedia(item))
-    take = Take(
-        media_id=item.id,
-        recipe=result.recipe,
-        created=datetime.now(UTC).isoformat(timespec="seconds"),
-    )
     stack.push(AddTake(shot.id, take, select=True))
     bundle.save_project(project, project_path)  # raises StudioError with one sentence
     keep_latents(project_path, result.latents_path, take)

@@ -155,3 +155,12 @@ def ask_recover(parent: QWidget | None, message: str) -> bool:
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
         QMessageBox.StandardButton.Yes)
     return answer == QMessageBox.StandardButton.Yes
+
+
+def show_refused(parent: QWidget | None, shot_name: str, rule: str, message: str) -> None:
+    """A prompt filter refused a shot's prompt (or several shots', named together)."""
+    QMessageBox.warning(
+        parent, "Prompt Refused",
+        f"Nothing was queued for {shot_name}: the prompt policy refused it (rule: {rule}).\n\n"
+        f"{message}\n\nChange the prompt in the inspector, or switch the prompt policy off "
+        "in Edit ▸ Preferences.")

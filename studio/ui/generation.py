@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,10 @@ from PySide6.QtGui import QImage
 from studio.core.edits import AddMedia, AddShot, AddTake, Macro, PlaceClip
 from studio.core.errors import BadInput
 from studio.core.jobs import Job, JobState
-from studio.core.model import Clip, FrameRange, Gap, MediaItem, MediaKind, Mode, Project, Shot, Take
+from studio.core.model import Clip, FrameRange, Gap, MediaItem, Mode, Project, Shot, Take
+from studio.core.plugins import PluginRegistry
+from studio.core.prompt_filters import PromptRefused, check_prompt
+from studio.engine.takes import take_from_result
 from studio.ui import job_specs
 from studio.ui.render_worker import RenderWorker
 from studio.ui.undo_actions import UndoActions
@@ -48,6 +50,7 @@ class GenerationController(QObject):
     preview_ready = Signal(str, QImage)  # job id, live preview of the running job
     take_landed = Signal(str, str)  # shot id, take id
     message = Signal(str)  # a line for the status bar
+    prompt_refused = Signal(str, str, str)  # shot name, rule, message: nothing was queued
 
     def __init__(
         self,
@@ -66,6 +69,8 @@ class GenerationController(QObject):
         # (spatial, temporal) size rule of a model id, when known (set by the window from the
         # model catalog): extends and fills are fitted to it.
         self.rule_for: Callable[[str], tuple[int, int] | None] = lambda model: None
+        # The window's plugin registry, for the prompt filters (None: discover per check).
+        self.registry_for: Callable[[], PluginRegistry | None] = lambda: None
         self.etas: dict[str, float] = {}
         self.previews: dict[str, QImage] = {}
         self._connections = [
@@ -100,6 +105,7 @@ class GenerationController(QObject):
         on_timeline = any(c.shot_id == shot.id for t in self.project.timeline.tracks
                           for c in t.clips())
         queued_for_shot = any(j.shot_id == shot.id and not j.state.done for j in self.jobs.jobs)
+        self._check_prompt(shot.name, shot.prompt, shot.negative_prompt)
         jobs = []
         fresh = shot.mode in (Mode.TEXT, Mode.IMAGE)  # extends and fills have their place
         for i in range(count):
@@ -112,12 +118,28 @@ class GenerationController(QObject):
         return jobs
 
     def generate_missing(self, count: int = 1) -> list[Job]:
-        """Queue takes for every shot that has none yet and nothing queued."""
+        """Queue takes for every shot that has none yet and nothing queued.
+
+        Shots whose prompt a filter refuses are skipped and named in one message; the rest
+        are queued. Raises PromptRefused when every candidate was refused."""
         busy = {j.shot_id for j in self.jobs.jobs if not j.state.done}
         jobs: list[Job] = []
+        refused: list[tuple[str, PromptRefused]] = []
         for shot in list(self.project.shots):
             if not shot.takes and shot.id not in busy and shot.prompt.strip():
+                try:
+                    check_prompt(shot.prompt, shot.negative_prompt, registry=self.registry_for())
+                except PromptRefused as exc:
+                    refused.append((shot.name, exc))
+                    continue
                 jobs += self.generate_shot(shot.id, count)
+        if refused:
+            names = ", ".join(name for name, _ in refused)
+            rules = ", ".join(dict.fromkeys(exc.verdict.rule for _, exc in refused))
+            details = "\n".join(f"{name}: {exc}" for name, exc in refused)
+            self.prompt_refused.emit(names, rules, details)
+            if not jobs:
+                raise refused[0][1]
         return jobs
 
     def extend_clip(self, clip_id: str, direction: str, prompt: str, frames: int) -> Job:
@@ -220,6 +242,8 @@ class GenerationController(QObject):
         prompt = prompt.strip() or (base.prompt if base else "")
         if not prompt:
             raise BadInput("describe what should happen in a few words before generating")
+        # Before the shot is added: a refused prompt leaves the project as it was.
+        self._check_prompt(name, prompt, base.negative_prompt if base else "")
         shot = Shot(name=name, prompt=prompt, mode=mode, references=list(references))
         if base is not None:
             shot.negative_prompt, shot.model = base.negative_prompt, base.model
@@ -237,7 +261,17 @@ class GenerationController(QObject):
         self.undo.stack.push(AddShot(shot, index))
         return shot
 
+    def _check_prompt(self, shot_name: str, prompt: str, negative: str) -> None:
+        """Raise PromptRefused (a BadInput) when a prompt filter refuses; tell the window."""
+        try:
+            check_prompt(prompt, negative, registry=self.registry_for())
+        except PromptRefused as exc:
+            self.prompt_refused.emit(shot_name, exc.verdict.rule, str(exc))
+            raise
+
     def _enqueue(self, shot: Shot, spec: dict[str, Any], placement: dict[str, Any]) -> Job:
+        # Every job the GUI queues passes here: the prompt policy's one gate.
+        self._check_prompt(shot.name, shot.prompt, shot.negative_prompt)
         job = Job(shot_id=shot.id, request=spec, label=f"{shot.name}: {job_specs.describe(spec)}",
                   placement=placement)
         self.jobs.add(job)
@@ -322,17 +356,13 @@ class GenerationController(QObject):
             rel = path.relative_to(bundle).as_posix()
         except ValueError:
             raise BadInput(f"the engine wrote {path} outside the project folder") from None
-        number = len(shot.takes) + 1
-        item = MediaItem(name=f"{shot.name} take {number}", path=rel, kind=MediaKind.VIDEO,
-                         frames=int(result.frames), rate=result.fps, width=int(result.width),
-                         height=int(result.height), generated=True)
-        take = Take(media_id=item.id, recipe=result.recipe,
-                    created=datetime.now(UTC).isoformat(timespec="seconds"))
+        item, take = take_from_result(self.project, shot, result, rel)
         place = job.placement or {}
         # A take that lands on the timeline becomes the shot's choice; further variations
         # wait in the takes panel until the user picks one, so the shot and its clip agree.
         select = bool(place.get("track")) or shot.selected_take_id is None
-        commands = [AddMedia(item), AddTake(shot.id, take, select=select)]
+        commands = [] if item in self.project.media else [AddMedia(item)]
+        commands.append(AddTake(shot.id, take, select=select))
         if place.get("track"):
             commands.append(self._placement(place, shot, item, take))
         self.undo.stack.push(Macro(f"Generate {shot.name}", commands))

@@ -27,6 +27,7 @@ from studio.core.model import (
     Shot,
     ShotSettings,
 )
+from studio.core.settings import load_settings
 from studio.core.timecode import parse_rate
 from studio.engine.request import GenerationRequest, Pin
 
@@ -166,6 +167,9 @@ def build_request(spec: dict[str, Any], bundle: Path) -> GenerationRequest:
     fields = {k: spec[k] for k in ("prompt", "negative_prompt", "model", "width", "height",
                                    "frames", "steps", "guidance", "seed", "preset")}
     fields["fps"] = parse_rate(spec["fps"])
+    # Where it runs is the user's preference when the job starts (a queue saved with the
+    # project may run on another machine), so it is not part of the spec.
+    fields["device"] = load_settings().device
     width, height, frames = fields["width"], fields["height"], fields["frames"]
     kind = spec.get("kind", "shot")
     pins: tuple[Pin, ...] = ()

@@ -21,6 +21,7 @@ from studio.ui import dialogs
 from studio.ui.background import Background
 from studio.ui.models import ModelCatalog
 from studio.ui.panels import Panels
+from studio.ui.plugin_host import PluginHost
 from studio.ui.render_worker import RenderWorker
 from studio.ui.session import ProjectSession
 from studio.ui.thumbnails import ThumbnailLoader
@@ -49,6 +50,7 @@ class MainWindow(QMainWindow):
         self.thumbnails = ThumbnailLoader(self.background, parent=self)
         self.catalog = ModelCatalog(self.background, parent=self)
         self.docks: dict[str, QDockWidget] = {}
+        self.plugins = PluginHost(self)
         self.resize(1440, 900)
         self._build_docks()
         self.session: ProjectSession | None = None
@@ -62,6 +64,7 @@ class MainWindow(QMainWindow):
         # After the window is up: listing models imports and reads on a pool thread, which
         # would compete with the first paint.
         QTimer.singleShot(STARTUP_DELAY_MS, self.catalog.refresh)
+        QTimer.singleShot(STARTUP_DELAY_MS, self.plugins.start)  # filters and dock panels
         self._closed = False
 
     # --- layout -----------------------------------------------------------------------------
@@ -137,6 +140,7 @@ class MainWindow(QMainWindow):
             if old is not None:
                 old.deleteLater()
         self.actions_.bind(self.panels)
+        self.plugins.rebuild()
         self.panels.undo.changed.connect(self.update_title)
         self.update_title()
         if not session.untitled:

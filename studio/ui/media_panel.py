@@ -24,7 +24,7 @@ from studio.core.edits import AddMedia, RemoveMedia
 from studio.core.model import MediaItem, MediaKind, Project
 from studio.ui.background import Background
 from studio.ui.drag import start_drag
-from studio.ui.media_import import IMAGE_SUFFIXES, VIDEO_SUFFIXES, import_file, is_importable
+from studio.ui.media_import import IMAGE_SUFFIXES, VIDEO_SUFFIXES, is_importable
 from studio.ui.thumbnails import ThumbnailLoader
 from studio.ui.timeline import MEDIA_MIME
 from studio.ui.undo_actions import UndoActions
@@ -75,6 +75,13 @@ class _MediaList(QListWidget):
         if paths:
             event.acceptProposedAction()
             self.files_dropped.emit(paths)
+
+
+def _import_one(project: Project, bundle: Path, path: Path) -> MediaItem:
+    """On a pool thread: the studio's one import route (probe in a child, content copy)."""
+    from studio.media.ingest import import_media  # av and friends load here, off the GUI thread
+
+    return import_media(project, bundle, path)
 
 
 class MediaPanel(QWidget):
@@ -142,7 +149,7 @@ class MediaPanel(QWidget):
             self.error.emit(f"{skipped.name} is not a video or image the studio imports")
         if not wanted:
             return
-        bundle, rate = self._bundle_dir(), self.project.rate
+        bundle = self._bundle_dir()
         results: list[MediaItem] = []
         remaining = [len(wanted)]
 
@@ -156,7 +163,10 @@ class MediaPanel(QWidget):
                     done(list(results))
 
         def added(item: MediaItem) -> None:
-            existing = next((m for m in self.project.media if m.path == item.path), None)
+            # import_media hands back the project's own item for content it already holds;
+            # the path check covers the same file imported twice at once.
+            existing = item if item in self.project.media else next(
+                (m for m in self.project.media if m.path == item.path), None)
             if existing is not None:
                 results.append(existing)
             elif self.undo.push(AddMedia(item)):
@@ -169,7 +179,8 @@ class MediaPanel(QWidget):
 
         for path in wanted:
             self._pending += 1
-            self.background.run(import_file, bundle, path, rate, done=added, failed=failed)
+            self.background.run(_import_one, self.project, bundle, path, done=added,
+                                failed=failed)
 
     @property
     def importing(self) -> bool:

@@ -36,6 +36,7 @@ class ModelChoice:
     pins: str  # what it can pin, in words
     spatial: int = 16  # sides are multiples of this
     temporal: int = 4  # frames are temporal*k + 1
+    fixed: tuple[int, int] | None = None  # (width, height) of a model made for one size only
     problem: str = ""  # why it cannot be used at all ("" when usable)
 
     def can(self, mode: Mode) -> bool:
@@ -63,7 +64,7 @@ def list_choices() -> list[ModelChoice]:
             continue
         choices.append(ModelChoice(
             listing.id, f"{listing.id} ({info.family.label})", frozenset(info.modes),
-            info.pins.value, info.rule.spatial, info.rule.temporal))
+            info.pins.value, info.rule.spatial, info.rule.temporal, info.rule.fixed))
     return choices
 
 
@@ -113,6 +114,11 @@ class ModelCatalog(QObject):
         if model_id not in self._looked_up:
             self._looked_up[model_id] = _rule_of(model_id)
         return self._looked_up[model_id]
+
+    def native_size(self, model_id: str) -> tuple[int, int] | None:
+        """The (width, height) a model was made for, when its files say one (else None)."""
+        choice = self.get(model_id)
+        return choice.fixed if choice is not None and not choice.problem else None
 
     def _on_listed(self, choices: list[ModelChoice]) -> None:
         log.info("found %d model(s)", len(choices))

@@ -43,10 +43,12 @@ class Panels:
         self.controller = GenerationController(project, self.undo, window.worker, bundle_dir,
                                                parent=window)
         self.controller.rule_for = window.catalog.rule
+        self.controller.registry_for = window.plugins.registry
         self.media = MediaPanel(project, self.undo, window.background, window.thumbnails,
                                 bundle_dir)
         self.storyboard = StoryboardPanel(project, self.undo, self.controller, window.thumbnails,
                                           bundle_dir, self.media.import_paths)
+        self.storyboard.native_size = window.catalog.native_size
         self.inspector = InspectorPanel(project, self.undo, window.catalog)
         self.takes = TakesPanel(project, self.undo, window.thumbnails, bundle_dir)
         self.queue = QueuePanel(self.controller)
@@ -65,6 +67,8 @@ class Panels:
                        self.timeline.edit_refused):
             source.connect(w.show_error)
         self.controller.message.connect(w.show_message)
+        self.controller.prompt_refused.connect(
+            lambda shot, rule, message: dialogs.show_refused(w, shot, rule, message))
         self.storyboard.shot_selected.connect(self._on_storyboard_shot_selected)
         self.takes.take_viewed.connect(self.viewer.show_take)
         self.media.media_viewed.connect(self.viewer.show_take)

@@ -28,6 +28,7 @@ from studio.core.edits import AddShot, MoveShot, RemoveShot, RenameShot
 from studio.core.errors import BadInput
 from studio.core.jobs import JobState
 from studio.core.model import MediaItem, MediaKind, Mode, Project, Shot
+from studio.core.settings import load_settings
 from studio.ui.generation import GenerationController
 from studio.ui.media_import import is_image
 from studio.ui.shot_list import TAKE_ROLE, ShotList
@@ -61,6 +62,8 @@ class StoryboardPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("storyboard_panel")
         self.project, self.undo, self.controller = project, undo, controller
+        # (width, height) a model was made for, when it says (set by the window's catalog).
+        self.native_size: Callable[[str], tuple[int, int] | None] = lambda model: None
         self.thumbnails, self._bundle_dir, self._importer = thumbnails, bundle_dir, importer
         self.list = ShotList()
         self.list.setObjectName("shot_list")
@@ -175,10 +178,23 @@ class StoryboardPanel(QWidget):
         index = None
         if current:
             index = self.project.shots.index(self.project.shot(current)) + 1
-        shot = Shot(name=self._unique_name("Shot"), prompt="")
-        shot.settings.width, shot.settings.height = self.project.width, self.project.height
+        shot = self._new_shot(self._unique_name("Shot"))
         self.undo.push(AddShot(shot, index))
         self.select_shot(shot.id)
+        return shot
+
+    def _new_shot(self, name: str, mode: Mode = Mode.TEXT,
+                  references: list[str] | None = None) -> Shot:
+        """A new shot as the user's preferences and the model ask: the default model and
+        preset, at the model's own size when it has one, else the project's."""
+        prefs = load_settings()
+        shot = Shot(name=name, prompt="", mode=mode, references=list(references or []))
+        if prefs.default_model:
+            shot.model = prefs.default_model
+        size = self.native_size(shot.model)
+        shot.settings.width, shot.settings.height = size or (self.project.width,
+                                                             self.project.height)
+        shot.settings.preset = prefs.preset
         return shot
 
     def duplicate_selected(self) -> Shot | None:
@@ -235,9 +251,8 @@ class StoryboardPanel(QWidget):
             for item in items:
                 if item.kind is not MediaKind.IMAGE:
                     continue
-                shot = Shot(name=self._unique_name(item.name), prompt="", mode=Mode.IMAGE,
-                            references=[item.id])
-                shot.settings.width, shot.settings.height = self.project.width, self.project.height
+                shot = self._new_shot(self._unique_name(item.name), mode=Mode.IMAGE,
+                                      references=[item.id])
                 self.undo.push(AddShot(shot, at))
                 at = None if at is None else at + 1
                 self.select_shot(shot.id)

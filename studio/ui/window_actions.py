@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QInputDialog, QMenu
 
-from studio.core.errors import BadInput
-from studio.ui import dialogs
+from studio.core.errors import BadInput, StudioError
+from studio.core.settings import load_settings
+from studio.ui import dialogs, preferences
 from studio.ui.exporting import ExportMenu
+from studio.ui.plugins_dialog import PluginsDialog
 
 if TYPE_CHECKING:
     from studio.ui.main_window import MainWindow
@@ -33,6 +35,7 @@ class WindowActions:
     def __init__(self, window: MainWindow) -> None:
         self.window = window
         self.actions: dict[str, QAction] = {}
+        self.plugins_dialog: PluginsDialog | None = None
         bar = window.menuBar()
 
         file = bar.addMenu("&File")
@@ -58,6 +61,10 @@ class WindowActions:
         edit.addSeparator()
         self._add(edit, "delete", "&Delete", self._delete, Key.Delete)
         self._add(edit, "select_all", "Select &All", self._select_all, Key.SelectAll)
+        edit.addSeparator()
+        # Not every platform has a standard key for it (Linux desktops mostly do not).
+        prefs_key = Key.Preferences if not QKeySequence(Key.Preferences).isEmpty() else "Ctrl+,"
+        self._add(edit, "preferences", "&Preferences…", self._preferences, prefs_key)
 
         generate = bar.addMenu("&Generate")
         self._add(generate, "generate", "&Generate Selected Shot", self._generate, "Ctrl+G")
@@ -76,7 +83,7 @@ class WindowActions:
         self._add(generate, "cancel_all", "&Cancel All Jobs",
                   lambda: self._panels() and self._panels().controller.cancel_all())
 
-        view = bar.addMenu("&View")
+        self.view_menu = view = bar.addMenu("&View")
         self._add(view, "default_layout", "Restore &Default Layout",
                   window.restore_default_layout)
         view.addSeparator()
@@ -86,6 +93,8 @@ class WindowActions:
         help_menu = bar.addMenu("&Help")
         self._add(help_menu, "about", "&About Studio", lambda: dialogs.show_about(window))
         self._add(help_menu, "diagnostics", "&Diagnostics…", self._diagnostics)
+        self._add(help_menu, "plugins", "&Plugins…", self._plugins)
+        window.plugins.docks_changed.connect(self._add_plugin_docks)
 
     def _add(self, menu: QMenu, name: str, text: str, slot: Callable[[], object],
              shortcut: QKeySequence.StandardKey | str | None = None) -> QAction:
@@ -209,3 +218,25 @@ class WindowActions:
         dialog = dialogs.DiagnosticsDialog(self.window)
         dialog.setModal(False)
         dialog.show()
+
+    def _preferences(self) -> None:
+        chosen = preferences.ask_preferences(self.window, load_settings())
+        if chosen is not None:
+            try:
+                preferences.apply_preferences(self.window, chosen)
+            except StudioError as exc:  # BadInput too: a sentence for the status bar
+                self.window.show_error(str(exc))
+            else:
+                self.window.show_message("Preferences saved")
+
+    def _plugins(self) -> None:
+        dialog = PluginsDialog(self.window.plugins.registry(), self.window)
+        dialog.setModal(False)
+        dialog.show()
+        self.plugins_dialog = dialog
+
+    def _add_plugin_docks(self) -> None:
+        for dock in self.window.plugins.docks.values():
+            action = dock.toggleViewAction()
+            if action not in self.view_menu.actions():
+                self.view_menu.addAction(action)

@@ -63,7 +63,7 @@ def _no_blocking_dialogs(monkeypatch):
     def unexpected(*args, **kwargs):
         raise AssertionError(f"an unexpected dialog was opened: {args[1:3]}")
 
-    for name in ("ask_save", "ask_recover", "ask_extend", "ask_fill"):
+    for name in ("ask_save", "ask_recover", "ask_extend", "ask_fill", "show_refused"):
         monkeypatch.setattr(dialogs, name, unexpected)
     for name in ("critical", "question", "warning", "information"):
         monkeypatch.setattr(QMessageBox, name, staticmethod(unexpected))

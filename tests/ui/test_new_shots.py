@@ -1,0 +1,26 @@
+"""A new shot starts as the user's preferences and its model ask: default model and preset
+from settings, the model's own size when its files give one, else the project's size."""
+
+from __future__ import annotations
+
+from studio.core.model import Mode
+from studio.core.settings import load_settings, save_settings
+from studio.ui.models import ModelChoice
+
+
+def test_new_shots_take_the_preset_and_the_models_own_size(make_window):
+    window = make_window()
+    project = window.session.project
+    board = window.panels.storyboard
+    first = board.add_shot()
+    assert (first.settings.width, first.settings.height) == (project.width, project.height)
+    assert first.settings.preset == load_settings().preset == "draft"
+
+    settings = load_settings()
+    settings.preset = "final"
+    save_settings(settings)
+    window.catalog.set_choices([ModelChoice("demo", "demo", frozenset(Mode), "any frames",
+                                            spatial=16, temporal=4, fixed=(64, 48))])
+    second = board.add_shot()
+    assert (second.settings.width, second.settings.height) == (64, 48)
+    assert second.settings.preset == "final" and second.model == "demo"
