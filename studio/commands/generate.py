@@ -118,11 +118,13 @@ def build_request(args: argparse.Namespace, model: ModelInfo, project=None) -> G
     first = sources[0] if sources else None
     size = _size(args.size) if args.size else (
         (project.width, project.height) if project is not None else
-        (first.width, first.height) if first is not None else DEFAULT_SIZE
+        (first.width, first.height) if first is not None else
+        (model.native.width, model.native.height) if model.native else DEFAULT_SIZE
     )
     fps = _fps(args.fps) if args.fps else (
         project.rate if project is not None else
-        first.rate if first is not None and first.rate > 0 else GenerationRequest.fps
+        first.rate if first is not None and first.rate > 0 else
+        model.native.fps if model.native else GenerationRequest.fps
     )
     k = args.pin_frames if args.pin_frames is not None else model.rule.temporal + 1
     if k < 1:

@@ -11,6 +11,7 @@ import logging
 import math
 from dataclasses import dataclass
 from enum import Enum
+from fractions import Fraction
 from pathlib import Path
 
 from studio.core.errors import BadInput
@@ -21,6 +22,8 @@ log = logging.getLogger(__name__)
 # A demo-style folder may leave components out of model_index.json (null) and name a
 # stand-in here, supplied by the studio itself (see studio.engine.minilm).
 STUDIO_COMPONENTS_FILE = "studio_components.json"
+# Optional: the window a model was trained at (see NativeWindow).
+STUDIO_DEFAULTS_FILE = "studio_defaults.json"
 KNOWN_STAND_INS = {"minilm"}
 
 
@@ -186,6 +189,17 @@ class SizeRule:
 
 
 @dataclass(frozen=True)
+class NativeWindow:
+    """The size, length and rate a model was trained at (`studio_defaults.json`): what new
+    shots and `studio generate` start from when nothing else asks for a size."""
+
+    width: int
+    height: int
+    frames: int
+    fps: Fraction
+
+
+@dataclass(frozen=True)
 class ModelInfo:
     """A model folder as the studio sees it, read from its JSON files."""
 
@@ -197,6 +211,7 @@ class ModelInfo:
     pins: PinSupport
     stand_ins: tuple[tuple[str, str], ...] = ()  # component -> stand-in name (e.g. minilm)
     source: str = "path"  # "demo", "models folder", "path", "hugging face cache"
+    native: NativeWindow | None = None  # the window it was trained at, when its folder says
 
     @property
     def modes(self) -> frozenset[Mode]:
@@ -276,7 +291,23 @@ def inspect_model(path: Path, model_id: str | None = None, source: str = "path")
         pins=_pin_support(path, family),
         stand_ins=tuple(sorted(stand_ins.items())),
         source=source,
+        native=_native_window(path),
     )
+
+
+def _native_window(path: Path) -> NativeWindow | None:
+    file = path / STUDIO_DEFAULTS_FILE
+    if not file.is_file():
+        return None
+    data = read_json(file)
+    try:
+        window = NativeWindow(int(data["width"]), int(data["height"]), int(data["frames"]),
+                              Fraction(str(data["fps"])))
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        raise BadInput(f"{file} must give width, height, frames and fps as numbers") from None
+    if min(window.width, window.height, window.frames) < 1 or window.fps <= 0:
+        raise BadInput(f"{file} gives a window that is not positive")
+    return window
 
 
 def _stand_ins(path: Path) -> dict[str, str]:

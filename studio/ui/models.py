@@ -37,6 +37,7 @@ class ModelChoice:
     spatial: int = 16  # sides are multiples of this
     temporal: int = 4  # frames are temporal*k + 1
     fixed: tuple[int, int] | None = None  # (width, height) of a model made for one size only
+    native: tuple[int, int] | None = None  # (width, height) it was trained at, when known
     problem: str = ""  # why it cannot be used at all ("" when usable)
 
     def can(self, mode: Mode) -> bool:
@@ -64,7 +65,8 @@ def list_choices() -> list[ModelChoice]:
             continue
         choices.append(ModelChoice(
             listing.id, f"{listing.id} ({info.family.label})", frozenset(info.modes),
-            info.pins.value, info.rule.spatial, info.rule.temporal, info.rule.fixed))
+            info.pins.value, info.rule.spatial, info.rule.temporal, info.rule.fixed,
+            info.rule.fixed or ((info.native.width, info.native.height) if info.native else None)))
     return choices
 
 
@@ -118,7 +120,7 @@ class ModelCatalog(QObject):
     def native_size(self, model_id: str) -> tuple[int, int] | None:
         """The (width, height) a model was made for, when its files say one (else None)."""
         choice = self.get(model_id)
-        return choice.fixed if choice is not None and not choice.problem else None
+        return choice.native if choice is not None and not choice.problem else None
 
     def _on_listed(self, choices: list[ModelChoice]) -> None:
         log.info("found %d model(s)", len(choices))

@@ -108,3 +108,15 @@ def test_the_ui_can_ask_why_a_model_cannot_do_a_mode_without_torch(tiny_model):
     assert mode_refusal(wan, Mode.TEXT) is None
     assert "cannot do infill" in mode_refusal(wan, Mode.INFILL)
     assert mode_refusal(inspect_model(tiny_model("wan_flf2v")), Mode.INFILL) is None
+
+
+def test_the_demo_folder_says_its_native_window():
+    """New shots and `studio generate` start at the window the demo model was trained at."""
+    from fractions import Fraction
+
+    from studio.demo.scenes import FPS, FRAMES, HEIGHT, WIDTH
+    from studio.engine.sources import resolve_model
+
+    native = resolve_model("demo").native
+    assert (native.width, native.height, native.frames, native.fps) == (
+        WIDTH, HEIGHT, FRAMES, Fraction(FPS))

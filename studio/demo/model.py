@@ -1,0 +1,150 @@
+"""Sizes of the demo model's parts, and how to build them fresh or save them as a diffusers folder.
+
+The layout is a real Wan-VACE checkpoint in miniature: a small `AutoencoderKLWan` (4x spatial,
+4x temporal compression), a small `WanVACETransformer3DModel` that reads MiniLM's 384-wide
+token states, and the UniPC flow-matching scheduler that Wan checkpoints ship.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import torch
+from diffusers import AutoencoderKLWan, UniPCMultistepScheduler, WanVACETransformer3DModel
+
+from studio.demo.scenes import FPS, FRAMES, HEIGHT, WIDTH
+from studio.engine.minilm import MINILM_DIM
+
+log = logging.getLogger(__name__)
+
+Z_DIM = 16
+VAE_CONFIG: dict = {
+    "base_dim": 16,
+    "z_dim": Z_DIM,
+    "dim_mult": [1, 2, 4],
+    "num_res_blocks": 1,
+    "attn_scales": [],
+    # Two down stages, both temporal: 4x spatial and 4x temporal (17 frames -> 5 latents).
+    "temperal_downsample": [True, True],
+    "dropout": 0.0,
+    "latents_mean": [0.0] * Z_DIM,
+    "latents_std": [1.0] * Z_DIM,
+    "scale_factor_temporal": 4,
+    "scale_factor_spatial": 4,
+}
+SPATIAL = 4  # 2 ** len(temperal_downsample), as WanVACEPipeline computes it
+TEMPORAL = 4
+PATCH = (1, 2, 2)
+VACE_LAYERS = [0, 2]
+TRANSFORMER_CONFIG: dict = {
+    "patch_size": list(PATCH),
+    "num_attention_heads": 3,
+    "attention_head_dim": 64,
+    "in_channels": Z_DIM,
+    "out_channels": Z_DIM,
+    "text_dim": MINILM_DIM,
+    "freq_dim": 64,
+    "ffn_dim": 512,
+    "num_layers": 4,
+    "cross_attn_norm": True,
+    "qk_norm": "rms_norm_across_heads",
+    "eps": 1e-6,
+    "rope_max_seq_len": 1024,
+    "vace_layers": VACE_LAYERS,
+    # Inactive + reactive latents, and the pixel mask folded by the VAE's spatial stride.
+    "vace_in_channels": 2 * Z_DIM + SPATIAL * SPATIAL,
+}
+# Wan's shipped scheduler: UniPC over flow-matching sigmas.
+SCHEDULER_CONFIG: dict = {
+    "num_train_timesteps": 1000,
+    "prediction_type": "flow_prediction",
+    "use_flow_sigmas": True,
+    "flow_shift": 3.0,
+    "solver_order": 2,
+    "solver_type": "bh2",
+    "lower_order_final": True,
+}
+# The pipeline pads prompts to this many tokens by default; training pads the same way.
+MAX_SEQUENCE_LENGTH = 512
+DEFAULT_STEPS = 20
+DEFAULT_GUIDANCE = 4.0
+
+
+def new_vae(seed: int = 0) -> AutoencoderKLWan:
+    torch.manual_seed(seed)
+    return AutoencoderKLWan(**VAE_CONFIG)
+
+
+def new_transformer(seed: int = 0) -> WanVACETransformer3DModel:
+    torch.manual_seed(seed)
+    return WanVACETransformer3DModel(**TRANSFORMER_CONFIG)
+
+
+def new_scheduler() -> UniPCMultistepScheduler:
+    return UniPCMultistepScheduler(**SCHEDULER_CONFIG)
+
+
+def model_index() -> dict:
+    """model_index.json of the demo folder; the text encoder comes from studio_components.json."""
+    import diffusers
+
+    return {
+        "_class_name": "WanVACEPipeline",
+        "_diffusers_version": diffusers.__version__,
+        "boundary_ratio": None,
+        "scheduler": ["diffusers", "UniPCMultistepScheduler"],
+        "text_encoder": [None, None],
+        "tokenizer": [None, None],
+        "transformer": ["diffusers", "WanVACETransformer3DModel"],
+        "transformer_2": [None, None],
+        "vae": ["diffusers", "AutoencoderKLWan"],
+    }
+
+
+def export_folder(
+    vae: AutoencoderKLWan,
+    transformer: WanVACETransformer3DModel,
+    dest: Path,
+    card: str | None = None,
+    extra: dict[str, str] | None = None,
+) -> None:
+    """Write a complete diffusers folder to `dest`, replacing it only once the new one is whole."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".demo-export-", dir=dest.parent))
+    tmp.chmod(0o755)
+    try:
+        vae.save_pretrained(tmp / "vae", safe_serialization=True)
+        transformer.save_pretrained(tmp / "transformer", safe_serialization=True)
+        new_scheduler().save_pretrained(tmp / "scheduler")
+        (tmp / "model_index.json").write_text(json.dumps(model_index(), indent=2) + "\n")
+        (tmp / "studio_components.json").write_text(
+            json.dumps({"text_encoder": "minilm", "tokenizer": "minilm"}, indent=2) + "\n"
+        )
+        # The window it is trained at, which new shots and `studio generate` start from.
+        (tmp / "studio_defaults.json").write_text(json.dumps(
+            {"width": WIDTH, "height": HEIGHT, "frames": FRAMES, "fps": str(FPS)}, indent=2) + "\n")
+        for name, text in (extra or {}).items():
+            (tmp / name).write_text(text)
+        if card is not None:
+            (tmp / "README.md").write_text(card)
+        elif (dest / "README.md").is_file():
+            shutil.copy2(dest / "README.md", tmp / "README.md")
+        old = None
+        if dest.exists():
+            old = dest.parent / f".demo-old-{os.getpid()}"
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(dest, old)
+        os.replace(tmp, dest)
+        if old is not None:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("exported demo model to %s", dest)
