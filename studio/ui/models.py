@@ -66,7 +66,7 @@ def list_choices() -> list[ModelChoice]:
         choices.append(ModelChoice(
             listing.id, f"{listing.id} ({info.family.label})", frozenset(info.modes),
             info.pins.value, info.rule.spatial, info.rule.temporal, info.rule.fixed,
-            info.rule.fixed or ((info.native.width, info.native.height) if info.native else None)))
+            (info.native.width, info.native.height) if info.native else None))
     return choices
 
 
@@ -120,7 +120,9 @@ class ModelCatalog(QObject):
     def native_size(self, model_id: str) -> tuple[int, int] | None:
         """The (width, height) a model was made for, when its files say one (else None)."""
         choice = self.get(model_id)
-        return choice.native if choice is not None and not choice.problem else None
+        if choice is None or choice.problem:
+            return None
+        return choice.fixed or choice.native
 
     def _on_listed(self, choices: list[ModelChoice]) -> None:
         log.info("found %d model(s)", len(choices))

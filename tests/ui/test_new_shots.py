@@ -24,3 +24,11 @@ def test_new_shots_take_the_preset_and_the_models_own_size(make_window):
     second = board.add_shot()
     assert (second.settings.width, second.settings.height) == (64, 48)
     assert second.settings.preset == "final" and second.model == "demo"
+
+
+def test_new_shots_start_at_the_size_the_model_was_trained_at(make_window):
+    window = make_window()
+    window.catalog.set_choices([ModelChoice("demo", "demo", frozenset(Mode), "any frames",
+                                            spatial=16, temporal=4, native=(64, 64))])
+    shot = window.panels.storyboard.add_shot()
+    assert (shot.model, shot.settings.width, shot.settings.height) == ("demo", 64, 64)
