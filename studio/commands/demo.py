@@ -29,7 +29,6 @@ WINDOW = 17
 # FCPXML and AAF cannot carry 8 fps), so the demo film is cut at 24 fps: it moves briskly.
 FPS = Fraction(24)
 GAP = 9  # frames left open between the two halves for the bridging shot
-TIMELINE_FORMATS = ("otio", "fcp7", "fcpx", "edl", "aaf")
 RENDERS = (("render-h264", "Demo.mp4"), ("render-prores", "Demo.mov"))
 
 
@@ -130,15 +129,16 @@ def _clip_frames(project: Project, project_path: Path, clip: Clip, *, head: bool
 
 def _export(project: Project, project_path: Path, out: Path) -> list[Path]:
     from studio.interchange.export import export_render, export_timeline
+    from studio.interchange.formats import timeline_formats
 
     written: list[Path] = []
-    for fmt in TIMELINE_FORMATS:
-        suffix = {"otio": ".otio", "fcp7": ".xml", "fcpx": ".fcpxml", "edl": ".edl",
-                  "aaf": ".aaf"}[fmt]
-        _say(f"exporting {fmt}")
-        written += export_timeline(project, project_path, fmt, out / f"Demo_{fmt}{suffix}",
-                                   collect=fmt == "fcp7", media_format="h264" if fmt == "fcp7"
-                                   else None)
+    for fmt in timeline_formats().values():  # every format there is, plugins' included
+        _say(f"exporting {fmt.title}")
+        # One export collects its media, to show the hand-off with files beside the cut.
+        collect = fmt.key == "fcp7"
+        written += export_timeline(project, project_path, fmt.key,
+                                   out / f"Demo_{fmt.key}{fmt.suffix}", collect=collect,
+                                   media_format="h264" if collect else None)
     for fmt, name in RENDERS:
         _say(f"rendering {name}")
         written += export_render(project, project_path, out / name,

@@ -17,13 +17,6 @@ from studio.core.errors import BadInput
 
 log = logging.getLogger(__name__)
 
-TIMELINE_HELP = {
-    "otio": "OpenTimelineIO JSON (.otio)",
-    "fcp7": "FCP 7 XML (.xml) for Premiere Pro and DaVinci Resolve",
-    "fcpx": "FCPXML (.fcpxml) for Final Cut Pro",
-    "edl": "CMX 3600 EDL (.edl), one per video track, for Avid and Resolve",
-    "aaf": "AAF (.aaf) for Avid Media Composer",
-}
 RENDER_ALIASES = {
     "render-prores": "prores",
     "render-dnxhr": "dnxhr",
@@ -34,14 +27,18 @@ MEDIA_FORMATS = ("prores", "dnxhr", "h264", "png")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    formats = "; ".join(f"{k}: {v}" for k, v in TIMELINE_HELP.items())
+    from studio.interchange.formats import timeline_formats
+
+    timelines = timeline_formats()  # the built-in formats and those plugins add
+    formats = "; ".join(f"{f.key}: {f.title} ({f.suffix}) for {f.suites}"
+                        for f in timelines.values())
     parser.add_argument("project", metavar="PROJECT", help="the project folder (NAME.studio)")
     parser.add_argument(
         "--format",
         "-f",
         required=True,
         metavar="F",
-        choices=[*TIMELINE_HELP, "render", *RENDER_ALIASES],
+        choices=[*timelines, "render", *RENDER_ALIASES],
         help=f"{formats}; render: the whole cut as one file (--media-format picks the codec; "
         "render-prores, render-h264, render-dnxhr and render-png say both at once)",
     )

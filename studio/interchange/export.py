@@ -16,17 +16,13 @@ from studio.core.errors import BadInput
 from studio.core.model import Project
 from studio.interchange.collect import Collected, collect_media
 from studio.interchange.encoders import profile
-from studio.interchange.formats import TIMELINE_FORMATS, write_timeline
+from studio.interchange.formats import timeline_formats, write_timeline
 from studio.interchange.otio_build import absolute_url, frames_range, project_to_otio, relative_url
 from studio.interchange.render import render_timeline
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
-
-# Formats whose adapters write only file references (no image sequences).
-NO_SEQUENCES = {"fcp7", "fcpx", "aaf"}
-
 
 def export_timeline(
     project: Project,
@@ -44,17 +40,16 @@ def export_timeline(
     `media_format` is given (which implies collecting); the timeline then points at those
     by relative path. Otherwise it points at the project's own files by absolute path.
     """
-    if fmt not in TIMELINE_FORMATS:
-        raise BadInput(
-            f"{fmt!r} is not a timeline format; use one of {', '.join(TIMELINE_FORMATS)}."
-        )
+    formats = timeline_formats()
+    if fmt not in formats:
+        raise BadInput(f"{fmt!r} is not a timeline format; use one of {', '.join(formats)}.")
     out = Path(out)
     if media_format is not None:
         prof = profile(media_format)
         collect = True
-        if not prof.suffix and fmt in NO_SEQUENCES:
+        if not prof.suffix and not formats[fmt].image_sequences:
             raise BadInput(
-                f"{TIMELINE_FORMATS[fmt].title} cannot point at PNG sequences; "
+                f"{formats[fmt].title} cannot point at PNG sequences; "
                 "collect prores, dnxhr or h264 media for it instead."
             )
     if not out.parent.is_dir():

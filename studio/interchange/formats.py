@@ -10,23 +10,21 @@ needs so the cut opens with every clip in its place:
 - CMX 3600 holds one video track, so each track gets its own EDL; reels come from
   `metadata["cmx_3600"]["reel"]`; the adapter leaves out the FCM line, which Avid reads to
   tell drop-frame from non-drop-frame timecode, so we add it under the title.
-- AAF needs a mob id per source; each clip gets its own, so clips of the same file keep
-  their own names (the adapter names a clip after its master mob).
+- AAF comes from the bundled `aaf_export` plugin, through the same registry.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-import aaf2
 import opentimelineio as otio
 
-from studio.core.atomic import temp_path, write_atomic
+from studio.core.atomic import write_atomic
 from studio.core.errors import BadInput, StudioError
 from studio.core.timecode import is_drop_frame_rate
 from studio.interchange import fcpx
@@ -35,27 +33,75 @@ from studio.interchange.otio_build import plain
 log = logging.getLogger(__name__)
 
 
+Writer = Callable[..., list[Path]]  # (timeline, out, *, rate, width, height) -> files
+
+
 @dataclass(frozen=True)
 class TimelineFormat:
+    """A timeline file format. Plugins contribute more under `exporters` (`module:attr`
+    naming a TimelineFormat or a tuple of them)."""
+
     key: str
     suffix: str
-    adapter: str
     title: str
     suites: str
+    write: Writer
+    image_sequences: bool = True  # whether it can point at PNG sequences
 
 
-TIMELINE_FORMATS: dict[str, TimelineFormat] = {
-    f.key: f
-    for f in (
-        TimelineFormat(
-            "otio", ".otio", "otio_json", "OpenTimelineIO", "OpenTimelineIO tools, Resolve"
-        ),
-        TimelineFormat("fcp7", ".xml", "fcp_xml", "FCP 7 XML", "Premiere Pro, DaVinci Resolve"),
-        TimelineFormat("fcpx", ".fcpxml", "fcpx_xml", "FCPXML", "Final Cut Pro"),
-        TimelineFormat("edl", ".edl", "cmx_3600", "CMX 3600 EDL", "Avid Media Composer, Resolve"),
-        TimelineFormat("aaf", ".aaf", "AAF", "AAF", "Avid Media Composer"),
-    )
-}
+def _write_otio(timeline, out: Path, **_: object) -> list[Path]:
+    _write_text(out, otio.adapters.write_to_string(timeline, adapter_name="otio_json"))
+    return [out]
+
+
+def _write_fcp7(timeline, out: Path, *, width: int, height: int, **_: object) -> list[Path]:
+    fcp7 = _for_fcp7(timeline, width, height)
+    _write_text(out, otio.adapters.write_to_string(fcp7, adapter_name="fcp_xml"))
+    return [out]
+
+
+def _write_fcpx(timeline, out: Path, *, rate: Fraction, width: int, height: int,
+                **_: object) -> list[Path]:
+    _write_text(out, fcpx.write_string(_for_fcpx(timeline), rate, width, height))
+    return [out]
+
+
+def _write_edl(timeline, out: Path, *, rate: Fraction, **_: object) -> list[Path]:
+    return _write_edls(timeline, out, rate)
+
+
+BUILT_IN = (
+    TimelineFormat("otio", ".otio", "OpenTimelineIO", "OpenTimelineIO tools, Resolve",
+                   _write_otio),
+    TimelineFormat("fcp7", ".xml", "FCP 7 XML", "Premiere Pro, DaVinci Resolve", _write_fcp7,
+                   image_sequences=False),
+    TimelineFormat("fcpx", ".fcpxml", "FCPXML", "Final Cut Pro", _write_fcpx,
+                   image_sequences=False),
+    TimelineFormat("edl", ".edl", "CMX 3600 EDL", "Avid Media Composer, Resolve", _write_edl),
+)
+
+
+def timeline_formats() -> dict[str, TimelineFormat]:
+    """Every timeline format by key: the built-in ones, then those plugins contribute."""
+    from studio.core.plugins import PluginRegistry
+    from studio.core.settings import load_settings
+
+    formats = {f.key: f for f in BUILT_IN}
+    registry = PluginRegistry.discover(disabled=set(load_settings().disabled_plugins))
+    for contribution in registry.contributions("exporters"):
+        value = registry.load(contribution)
+        offered = value if isinstance(value, (tuple, list)) else (value,)
+        if value is None:
+            continue
+        if not all(isinstance(f, TimelineFormat) for f in offered):
+            contribution.plugin.fail(f"{contribution.ref} is not a TimelineFormat")
+            continue
+        for fmt in offered:
+            if fmt.key in formats or fmt.key.startswith("render"):
+                contribution.plugin.fail(f"it offers a format {fmt.key!r} that exists")
+                break
+            formats[fmt.key] = fmt
+    return formats
 
 
 def write_timeline(
@@ -68,22 +114,10 @@ def write_timeline(
     height: int,
 ) -> list[Path]:
     """Write `timeline` as `fmt` to `out`; returns the files written (several for EDL)."""
-    if fmt not in TIMELINE_FORMATS:
-        known = ", ".join(TIMELINE_FORMATS)
-        raise BadInput(f"{fmt!r} is not a timeline format; use one of {known}.")
-    out = Path(out)
-    if fmt == "otio":
-        _write_text(out, otio.adapters.write_to_string(timeline, adapter_name="otio_json"))
-    elif fmt == "fcp7":
-        fcp7 = _for_fcp7(timeline, width, height)
-        _write_text(out, otio.adapters.write_to_string(fcp7, adapter_name="fcp_xml"))
-    elif fmt == "fcpx":
-        _write_text(out, fcpx.write_string(_for_fcpx(timeline), rate, width, height))
-    elif fmt == "edl":
-        return _write_edls(timeline, out, rate)
-    else:
-        _write_aaf(timeline, out)
-    return [out]
+    formats = timeline_formats()
+    if fmt not in formats:
+        raise BadInput(f"{fmt!r} is not a timeline format; use one of {', '.join(formats)}.")
+    return formats[fmt].write(timeline, Path(out), rate=rate, width=width, height=height)
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -152,19 +186,3 @@ def _write_edls(timeline: otio.schema.Timeline, out: Path, rate: Fraction) -> li
         title, _, rest = text.partition("\n")
         _write_text(path, f"{title}\n{fcm}\n{rest}")
     return paths
-
-
-def _write_aaf(timeline: otio.schema.Timeline, out: Path) -> None:
-    copy = timeline.deepcopy()
-    for clip in copy.find_clips():
-        clip.metadata["AAF"] = {"SourceID": str(aaf2.mobid.MobID.new())}
-    # pyaaf2 writes in place and leaves a broken file on failure: write beside, then rename.
-    tmp = temp_path(out).with_suffix(".aaf")
-    try:
-        otio.adapters.write_to_file(copy, str(tmp), adapter_name="AAF")
-        os.replace(tmp, out)
-    except OSError as exc:
-        raise StudioError(f"Could not write {out} ({exc.strerror}); check the folder.") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()

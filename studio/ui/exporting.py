@@ -36,10 +36,10 @@ class ExportFormat:
 def list_formats() -> list[ExportFormat]:
     """What exists in `studio.interchange` right now; runs on a pool thread."""
     from studio.interchange.encoders import PROFILES
-    from studio.interchange.formats import TIMELINE_FORMATS
+    from studio.interchange.formats import timeline_formats
 
     found = [ExportFormat("timeline", f.key, f.title, f.suffix, f.suites)
-             for f in TIMELINE_FORMATS.values()]
+             for f in timeline_formats().values()]
     found += [ExportFormat("render", p.key, p.title, p.suffix) for p in PROFILES.values()]
     return found
 
