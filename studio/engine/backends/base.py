@@ -7,6 +7,7 @@ saved before the decode and a decode that runs out of memory can be retried with
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 GRAY = 128  # "nothing known here" in conditioning videos: 0 in the [-1, 1] pixel range
 
 
-class Backend:
+class Backend(ABC):
     """One model family over its diffusers pipeline."""
 
     pipeline_name: str = ""  # the diffusers class used to load and run
@@ -42,9 +43,9 @@ class Backend:
         """Things the user should know about how this family took the request."""
         return []
 
+    @abstractmethod
     def decode(self, pipe: Any, latents: torch.Tensor, request: GenerationRequest) -> np.ndarray:
         """Latents from `output_type="latent"` -> float frames [T, H, W, 3] in [0, 1]."""
-        raise NotImplementedError
 
     def preview_latents(
         self, pipe: Any, latents: torch.Tensor, request: GenerationRequest
