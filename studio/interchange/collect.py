@@ -22,7 +22,7 @@ from studio.core.errors import BadInput, StudioError
 from studio.core.model import MediaItem, MediaKind, Project, Recipe
 from studio.interchange.c2pa_sign import can_sign, sign_file
 from studio.interchange.c2pa_verify import verify_file
-from studio.interchange.encoders import MediaWriter, output_path, profile
+from studio.interchange.encoders import open_writer, output_path, profile
 from studio.interchange.render import used_media
 from studio.interchange.sources import source_frames
 
@@ -135,7 +135,7 @@ def _transcode(project: Project, item: MediaItem, source: Path, target: Path, fm
         metadata["studio"] = {"kind": "take", "media": item.name, "recipe": encode(recipe, Recipe)}
     still = item.kind == MediaKind.IMAGE
     count = _needed_frames(project, item)
-    with MediaWriter(
+    with open_writer(
         target, profile(fmt), project.rate, project.width, project.height, metadata=metadata
     ) as writer:
         for frame in source_frames(source, 0, count, still=still):

@@ -17,7 +17,7 @@ from studio.core.errors import BadInput
 from studio.core.model import Clip, MediaItem, MediaKind, Project
 from studio.core.timecode import rate_text
 from studio.interchange.c2pa_sign import can_sign, sign_file
-from studio.interchange.encoders import MediaWriter, profile
+from studio.interchange.encoders import open_writer, profile
 from studio.interchange.otio_build import studio_metadata
 from studio.interchange.sources import source_frames
 
@@ -102,7 +102,7 @@ def render_timeline(
         }
     }
     done = 0
-    with MediaWriter(
+    with open_writer(
         out, prof, project.rate, project.width, project.height, metadata=metadata
     ) as writer:
         for run in runs:

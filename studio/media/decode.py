@@ -3,6 +3,8 @@
 We seek to the keyframe at or before the wanted frame, then decode forward, numbering each
 frame from its presentation timestamp. If a seek lands past the wanted frame (a broken index),
 we decode from the start instead, so the answer never depends on how the file was indexed.
+This is the studio's one decoding path: `read_frames` / `iter_frames` give RGB arrays,
+`decode_frames` the PyAV frames themselves (renders pass those straight to `VideoWriter`).
 """
 
 from __future__ import annotations
@@ -61,43 +63,62 @@ def iter_frames(
     `threads` = 0 lets FFmpeg pick (fast playback); 1 decodes on this thread only, which
     keeps memory small where it is capped (the probing child).
     """
-    if start < 0:
-        raise ValueError(f"start must be 0 or more, not {start}")
-    if count is not None and count < 0:
-        raise ValueError(f"count must be 0 or more, not {count}")
+    path = Path(path)
+    if count != 0 and path.is_file() and read_image_header(path) is not None:
+        _check_span(start, count)
+        if start == 0:
+            yield load_image(path, size)
+        return
+    for frame in decode_frames(path, start, count, threads=threads):
+        yield _to_rgb(frame, size)
+
+
+def decode_frames(
+    path: str | os.PathLike,
+    start: int = 0,
+    count: int | None = None,
+    *,
+    threads: int = 0,
+) -> Iterator[av.VideoFrame]:
+    """The decoded pictures themselves (PyAV frames, in the file's own pixel format), frame
+    `start` onwards, `count` of them (or to the end); for callers that hand them straight to
+    an encoder without a round trip through RGB arrays. An image file is one frame.
+    """
+    _check_span(start, count)
     if count == 0:
         return
     path = Path(path)
     if not path.is_file():
         raise BadInput(f"{path} does not exist; check the path.")
-    if read_image_header(path) is not None:
-        if start == 0:
-            yield load_image(path, size)
-        return
     try:
-        yield from _decode(path, start, count, size, threads)
+        yield from _decode(path, start, count, threads)
     except av.error.FFmpegError as exc:
         log.warning("decoding %s failed: %s", path, exc)
         raise BadInput(f"{path.name} could not be decoded ({exc.strerror}); "
                        "the file may be damaged.") from None
 
 
-def _decode(
-    path: Path, start: int, count: int | None, size: tuple[int, int] | None, threads: int
-) -> Iterator[np.ndarray]:
+def _check_span(start: int, count: int | None) -> None:
+    if start < 0:
+        raise ValueError(f"start must be 0 or more, not {start}")
+    if count is not None and count < 0:
+        raise ValueError(f"count must be 0 or more, not {count}")
+
+
+def _decode(path: Path, start: int, count: int | None, threads: int) -> Iterator[av.VideoFrame]:
     end = None if count is None else start + count
     with av.open(str(path)) as container:
         stream, rate, origin = _video_stream(container, threads)
         seek_to = _seek_target(start, rate, stream.time_base, origin)
         if seek_to is None:
             yield from _select(_numbered(container, stream, rate, origin, by_count=True),
-                               start, end, size)
+                               start, end)
             return
         container.seek(seek_to, stream=stream, backward=True)
         numbered = _numbered(container, stream, rate, origin, by_count=False)
         first = next(numbered, None)
         if first is not None and first[0] is not None and first[0] <= start:
-            yield from _select(_chain(first, numbered), start, end, size)
+            yield from _select(_chain(first, numbered), start, end)
             return
         log.debug("seek in %s for frame %s landed at %s; decoding from the start", path,
                   start, first[0] if first else None)
@@ -106,10 +127,13 @@ def _decode(
     with av.open(str(path)) as container:
         stream, rate, origin = _video_stream(container, threads)
         yield from _select(_numbered(container, stream, rate, origin, by_count=True),
-                           start, end, size)
+                           start, end)
 
 
 def _video_stream(container, threads: int) -> tuple[av.video.stream.VideoStream, Fraction, int]:
+    if not container.streams.video:
+        name = Path(container.name).name
+        raise BadInput(f"{name} has no video stream; use a video or image file instead.")
     stream = container.streams.video[0]
     if threads == 1:
         stream.codec_context.thread_count = 1
@@ -119,14 +143,13 @@ def _video_stream(container, threads: int) -> tuple[av.video.stream.VideoStream,
     return stream, stream_rate(stream), stream.start_time or 0
 
 
-def _select(numbered, start: int, end: int | None,
-            size: tuple[int, int] | None) -> Iterator[np.ndarray]:
+def _select(numbered, start: int, end: int | None) -> Iterator[av.VideoFrame]:
     for index, frame in numbered:
         if index < start:
             continue
         if end is not None and index >= end:
             break
-        yield _to_rgb(frame, size)
+        yield frame
 
 
 def _seek_target(start: int, rate: Fraction, time_base, origin: int) -> int | None:
