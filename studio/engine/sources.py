@@ -22,7 +22,9 @@ MODELS_ENV = "STUDIO_MODELS_DIR"
 
 
 def demo_path() -> Path:
-    return Path(__file__).resolve().parents[2] / "assets" / "models" / "demo"
+    from studio.core.resources import assets_dir
+
+    return assets_dir() / "models" / "demo"
 
 
 def models_folder() -> Path:
