@@ -25,6 +25,7 @@ CHOICES = {
     "attention": ("native", "flash", "sage", "flex"),
     "step_cache": ("none", "first_block", "taylorseer"),
     "compile": ("on", "off"),
+    "batch_guidance": ("on", "off"),
 }
 ATTENTION_PACKAGES = {"flash": "flash_attn", "sage": "sageattention"}
 # Activations, the VAE decode and the CUDA context need room beyond the weights.
@@ -32,6 +33,13 @@ HEADROOM = 0.30
 MIN_HEADROOM = 2 * GiB
 # A video this many pixels x frames or larger decodes in tiles on a GPU.
 TILING_PIXELS = 832 * 480 * 41
+# Batching the two guidance passes holds a second sample's activations at once. A Wan token
+# covers 16x16 pixels (8x VAE, 2x patch) over 4 frames; at its peak a transformer block holds
+# about this many hidden-state-sized tensors (q/k/v, the widened FFN, norms, float32 upcasts),
+# each as wide as the widest Wan (14B, 5120). Smaller models are narrower, so this overestimates.
+TOKEN_PIXELS = 16 * 16 * 4
+ACTIVATION_COPIES = 16
+WIDEST_HIDDEN = 5120
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,7 @@ class MemoryPlan:
     attention: str
     step_cache: str
     compile: bool
+    batch_guidance: bool = False  # cond and uncond in one transformer pass (Wan families only)
     reasons: tuple[str, ...] = ()
 
     def torch_dtype(self) -> Any:
@@ -73,6 +82,7 @@ class MemoryPlan:
             f"attention: {self.attention}",
             f"step cache: {self.step_cache}",
             f"regional compilation: {'on' if self.compile else 'off'}",
+            f"batched guidance: {'on' if self.batch_guidance else 'off'}",
         ]
         lines += [f"  why: {reason}" for reason in self.reasons]
         return "\n".join(lines)
@@ -88,6 +98,7 @@ def choose_plan(
     pixels: int = 0,
     overrides: dict[str, str] | None = None,
     compilable: bool = True,
+    batchable: bool = False,
 ) -> MemoryPlan:
     """The plan for a model of `params` parameters (its biggest part `largest_component_params`)."""
     reasons: list[str] = []
@@ -146,8 +157,23 @@ def choose_plan(
     if compile_:
         reasons.append("final preset on CUDA: the repeated transformer blocks are compiled")
 
-    plan = MemoryPlan(device, dtype, offload, vae_tiling, attention, step_cache, compile_, ())
+    plan = MemoryPlan(device, dtype, offload, vae_tiling, attention, step_cache, compile_)
     plan = _apply_overrides(plan, overrides or {})
+    if "batch_guidance" not in (overrides or {}):
+        extra = _second_sample_bytes(max(pixels, TILING_PIXELS), width)
+        batch = (
+            batchable and facts.kind == "cuda" and preset == "final" and plan.offload == "none"
+            and plan.step_cache == "none" and facts.free_bytes >= need + extra + MIN_HEADROOM
+        )
+        plan = replace(plan, batch_guidance=batch)
+        if batch:
+            reasons.append(f"room for a second sample's activations (~{_gib(extra)}): guidance runs in one pass")
+        elif not batchable:
+            reasons.append("this model family runs its guidance passes one after the other")
+    if plan.batch_guidance and not batchable:
+        raise BadInput("batched guidance works only with Wan models; turn batch_guidance off")
+    if plan.batch_guidance and plan.step_cache != "none":
+        raise BadInput("batched guidance and the step cache do not work together; turn one of them off")
     if plan.compile and not compilable:
         raise BadInput("regional compilation is not available for this model family; turn compile off")
     if plan.compile and not plan.device.startswith("cuda"):
@@ -156,6 +182,11 @@ def choose_plan(
     if package and importlib.util.find_spec(package) is None:
         raise BadInput(f"the {plan.attention} attention backend needs the {package} package; install it or use native")
     return replace(plan, reasons=tuple(reasons))
+
+
+def _second_sample_bytes(pixels: int, width: int) -> int:
+    """The activation memory one more sample in the transformer's batch needs, at most."""
+    return pixels // TOKEN_PIXELS * WIDEST_HIDDEN * width * ACTIVATION_COPIES
 
 
 def _apply_overrides(plan: MemoryPlan, overrides: dict[str, str]) -> MemoryPlan:
@@ -167,7 +198,7 @@ def _apply_overrides(plan: MemoryPlan, overrides: dict[str, str]) -> MemoryPlan:
             )
         if value not in CHOICES[key]:
             raise BadInput(f"{key} must be one of {', '.join(CHOICES[key])}, not {value!r}")
-        changes[key] = value == "on" if key in ("vae_tiling", "compile") else value
+        changes[key] = value == "on" if key in ("vae_tiling", "compile", "batch_guidance") else value
     if plan.device == "cpu" and changes.get("offload", "none") != "none":
         raise BadInput("offload needs a GPU; on the CPU the model already lives in system memory")
     return replace(plan, **changes)
@@ -271,13 +302,17 @@ def _transformers(pipe: Any) -> list[Any]:
 
 def describe_plan(model_id: str, device: str = "auto", preset: str = "final") -> str:
     """What `studio doctor --model ID` shows: the model and the plan it would run under."""
+    from studio.engine.guidance import batches_guidance
     from studio.engine.loading import parameter_counts
     from studio.engine.sources import resolve_model
 
     info = resolve_model(model_id)
     counts = parameter_counts(info.path)
     facts = probe_device(device)
-    plan = choose_plan(facts, sum(counts.values()), max(counts.values(), default=0), preset=preset)
+    plan = choose_plan(
+        facts, sum(counts.values()), max(counts.values(), default=0), preset=preset,
+        compilable=info.family.compilable, batchable=batches_guidance(info.family.class_names),
+    )
     head = (
         f"model: {info.id} ({info.family.label}) at {info.path}\n"
         f"parameters: {_count(sum(counts.values()))}; modes: {', '.join(info.mode_names())}\n"

@@ -24,6 +24,7 @@ from studio.engine.backends import backend_for
 from studio.engine.cache import Loaded, PipelineCache
 from studio.engine.events import JobCancelledError, StepInfo, TakeResult
 from studio.engine.families import ModelInfo, PinSupport, mode_refusal
+from studio.engine.guidance import batched_guidance, batches_guidance
 from studio.engine.longshot import chain_windows
 from studio.engine.memory import (
     apply_job_settings,
@@ -166,12 +167,13 @@ def run_request(
     )
     job.notes += apply_job_settings(loaded.pipe, loaded.plan, fitted.steps)
     try:
-        if fitted.window:
-            shot = chain_windows(fitted, lambda r, i: _generate(job, r, i * r.steps))
-            frames = shot.frames
-            job.notes += shot.notes
-        else:
-            frames = _generate(job, fitted, 0)
+        with batched_guidance(loaded.pipe, loaded.plan.batch_guidance):
+            if fitted.window:
+                shot = chain_windows(fitted, lambda r, i: _generate(job, r, i * r.steps))
+                frames = shot.frames
+                job.notes += shot.notes
+            else:
+                frames = _generate(job, fitted, 0)
     except BaseException:
         # Latents of a failed or cancelled job are no use to anyone.
         job.latents_path.unlink(missing_ok=True)
@@ -223,7 +225,7 @@ def _load(info: ModelInfo, request: GenerationRequest, cache: PipelineCache) -> 
         preset=request.preset, steps=request.steps,
         pixels=request.width * request.height * (request.window or request.frames),
         overrides=request.overrides(),
-        compilable=info.family.compilable,
+        compilable=info.family.compilable, batchable=batches_guidance(info.family.class_names),
     )
     log.info("memory plan for %s:\n%s", info.id, plan.describe())
     entry = cache.get(info, plan)
