@@ -12,19 +12,10 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 
 from studio.core.model import Mode
+from studio.engine.families import MODE_NAMES  # reads JSON only: no torch in the GUI
 from studio.ui.background import Background
 
 log = logging.getLogger(__name__)
-
-MODE_NAMES = {
-    Mode.TEXT: "text-to-video",
-    Mode.IMAGE: "image-to-video",
-    Mode.EXTEND_FORWARD: "extend forward",
-    Mode.EXTEND_BACKWARD: "extend backward",
-    Mode.INFILL: "infill",
-    Mode.LONG: "long shot",
-}
-
 
 @dataclass(frozen=True)
 class ModelChoice:
