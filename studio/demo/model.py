@@ -127,8 +127,12 @@ def export_folder(
             json.dumps({"text_encoder": "minilm", "tokenizer": "minilm"}, indent=2) + "\n"
         )
         # The window it is trained at, which new shots and `studio generate` start from.
-        (tmp / "studio_defaults.json").write_text(json.dumps(
-            {"width": WIDTH, "height": HEIGHT, "frames": FRAMES, "fps": str(FPS)}, indent=2) + "\n")
+        (tmp / "studio_defaults.json").write_text(
+            json.dumps(
+                {"width": WIDTH, "height": HEIGHT, "frames": FRAMES, "fps": str(FPS)}, indent=2
+            )
+            + "\n"
+        )
         for name, text in (extra or {}).items():
             (tmp / name).write_text(text)
         if card is not None:

@@ -1,0 +1,335 @@
+"""Train the demo model: first the VAE (reconstruction), then the VACE transformer (flow matching).
+
+    python -m studio.demo.train --out runs/demo --export assets/models/demo
+
+Resumable: the whole state (phase, steps, weights, optimisers, EMA, random generators) is saved
+to OUT/checkpoint.pt every few minutes and on SIGTERM / Ctrl-C; running the same command again
+continues from it. Whenever a held-out evaluation improves, the model is exported (atomically)
+as a diffusers folder to --export.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import platform
+import signal
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from studio.demo import model as M
+from studio.demo.data import PromptEncoder, train_seed
+from studio.demo.scenes import HELD_OUT_SEED_START
+from studio.demo.trainsteps import FlowTrainer, VaeTrainer
+
+log = logging.getLogger(__name__)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m studio.demo.train", description=__doc__.split("\n\n")[0]
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("runs/demo"),
+        help="checkpoint and log folder (default runs/demo)",
+    )
+    p.add_argument(
+        "--export",
+        type=Path,
+        default=Path("assets/models/demo"),
+        help="diffusers folder to export to",
+    )
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps (default auto)")
+    p.add_argument("--threads", type=int, default=2, help="CPU threads for torch (default 2)")
+    p.add_argument("--vae-minutes", type=float, default=35.0, help="time budget of the VAE phase")
+    p.add_argument("--vae-steps", type=int, default=20000, help="step budget of the VAE phase")
+    p.add_argument("--vae-batch", type=int, default=4, help="VAE batch size (clips)")
+    p.add_argument("--vae-lr", type=float, default=6e-4, help="VAE peak learning rate")
+    p.add_argument("--batch", type=int, default=8, help="transformer batch size")
+    p.add_argument("--lr", type=float, default=5e-4, help="transformer learning rate")
+    p.add_argument(
+        "--steps", type=int, default=10**9, help="stop after this many transformer steps"
+    )
+    p.add_argument(
+        "--checkpoint-minutes", type=float, default=4.0, help="minutes between checkpoints"
+    )
+    p.add_argument(
+        "--eval-minutes", type=float, default=10.0, help="minutes between held-out evaluations"
+    )
+    p.add_argument(
+        "--init-from",
+        type=Path,
+        help="when --out has no checkpoint, start from an exported folder (e.g. assets/models/demo) and its training.json",
+    )
+    p.add_argument(
+        "--seed", type=int, default=0, help="seed of the initial weights and the data order"
+    )
+    p.add_argument(
+        "--retrain-vae",
+        action="store_true",
+        help="go back to the VAE phase (the transformer restarts)",
+    )
+    return p.parse_args(argv)
+
+
+def _cpu_name() -> str:
+    """The CPU's model name where the OS tells it (Linux), else the architecture."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    return torch.device(name)
+
+
+class Run:
+    """The training state and its checkpoint file."""
+
+    def __init__(self, args: argparse.Namespace, device: torch.device) -> None:
+        self.args = args
+        self.device = device
+        self.path = args.out / "checkpoint.pt"
+        self.vae = M.new_vae(args.seed).to(device)
+        self.transformer = M.new_transformer(args.seed + 1).to(device)
+        self.vae_trainer = VaeTrainer(self.vae, args.vae_lr, device)
+        self.flow = FlowTrainer(self.transformer, self.vae, args.lr, device)
+        self.state = {
+            "phase": "vae",
+            "vae_step": 0,
+            "vae_seconds": 0.0,
+            "step": 0,
+            "seconds": 0.0,
+            "best_psnr": -1.0,
+            "best_val": math.inf,
+            "history": [],
+        }
+        self.rng = np.random.default_rng(args.seed)
+
+    def load(self) -> bool:
+        if not self.path.is_file():
+            return False
+        ck = torch.load(self.path, map_location=self.device, weights_only=False)
+        self.vae.load_state_dict(ck["vae"])
+        self.vae.register_to_config(latents_mean=ck["latents_mean"], latents_std=ck["latents_std"])
+        self.vae_trainer.load_state_dict(ck["vae_trainer"])
+        self.transformer.load_state_dict(ck["transformer"])
+        self.flow.load_state_dict(ck["flow"])
+        self.state = ck["state"]
+        self.rng.bit_generator.state = ck["rng"]
+        torch.set_rng_state(ck["torch_rng"])
+        return True
+
+    def init_from(self, folder: Path) -> None:
+        """Weights and progress from an exported folder; optimisers start fresh."""
+        from diffusers import AutoencoderKLWan, WanVACETransformer3DModel
+
+        vae = AutoencoderKLWan.from_pretrained(folder / "vae", use_safetensors=True)
+        self.vae.load_state_dict(vae.state_dict())
+        self.vae.register_to_config(
+            latents_mean=list(vae.config.latents_mean), latents_std=list(vae.config.latents_std)
+        )
+        transformer = WanVACETransformer3DModel.from_pretrained(
+            folder / "transformer", use_safetensors=True
+        )
+        self.transformer.load_state_dict(transformer.state_dict())
+        self.flow.ema.load_state_dict(transformer.state_dict())
+        stats = json.loads((folder / "training.json").read_text())
+        self.state.update(
+            phase=stats.get("phase", "transformer" if stats["transformer_steps"] > 0 else "vae"),
+            vae_step=stats["vae_steps"],
+            vae_seconds=stats["vae_minutes"] * 60,
+            step=stats["transformer_steps"],
+            seconds=stats["transformer_minutes"] * 60,
+            best_psnr=stats["best_vae_psnr"],
+        )
+        self.flow.ema_steps = stats["transformer_steps"]
+
+    def save(self) -> None:
+        self.args.out.mkdir(parents=True, exist_ok=True)
+        ck = {
+            "vae": self.vae.state_dict(),
+            "latents_mean": list(self.vae.config.latents_mean),
+            "latents_std": list(self.vae.config.latents_std),
+            "vae_trainer": self.vae_trainer.state_dict(),
+            "transformer": self.transformer.state_dict(),
+            "flow": self.flow.state_dict(),
+            "state": self.state,
+            "rng": self.rng.bit_generator.state,
+            "torch_rng": torch.get_rng_state(),
+        }
+        tmp = self.path.with_suffix(".tmp")
+        torch.save(ck, tmp)
+        os.replace(tmp, self.path)
+        log.info("checkpoint saved at %s", self.path)
+
+    def export(self) -> None:
+        stats = {
+            "phase": self.state["phase"],
+            "vae_steps": self.state["vae_step"],
+            "vae_minutes": round(self.state["vae_seconds"] / 60, 1),
+            "transformer_steps": self.state["step"],
+            "transformer_minutes": round(self.state["seconds"] / 60, 1),
+            "vae_batch": self.args.vae_batch,
+            "batch": self.args.batch,
+            "device": str(self.device),
+            "hardware": f"{_cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads",
+            "best_vae_psnr": self.state["best_psnr"],
+            "best_val_loss": self.state["best_val"],
+        }
+        text = json.dumps(stats, indent=2) + "\n"
+        M.export_folder(
+            self.vae, self.flow.ema_model(), self.args.export, extra={"training.json": text}
+        )
+        self.args.out.mkdir(parents=True, exist_ok=True)
+        (self.args.out / "training.json").write_text(text)
+        log.info("exported to %s (%s)", self.args.export, stats)
+
+
+def run_vae_phase(run: Run, stop: dict) -> None:
+    args, st = run.args, run.state
+    budget = args.vae_minutes * 60
+    last_ck = last_eval = time.monotonic()
+    val_seeds = [HELD_OUT_SEED_START + i for i in range(8)]
+    while st["vae_step"] < args.vae_steps and st["vae_seconds"] < budget and not stop["now"]:
+        t0 = time.monotonic()
+        frac = max(st["vae_step"] / args.vae_steps, st["vae_seconds"] / budget)
+        seeds = [train_seed(run.rng) for _ in range(args.vae_batch)]
+        loss = run.vae_trainer.step(seeds, run.rng, st["vae_step"], frac)
+        st["vae_step"] += 1
+        st["vae_seconds"] += time.monotonic() - t0
+        if st["vae_step"] % 10 == 0:
+            log.info(
+                "vae step %d loss %.4f (%.2fs/step, %.1f min)",
+                st["vae_step"],
+                loss,
+                time.monotonic() - t0,
+                st["vae_seconds"] / 60,
+            )
+        now = time.monotonic()
+        if now - last_eval > args.eval_minutes * 60:
+            last_eval = now
+            psnr = run.vae_trainer.psnr(val_seeds)
+            log.info("vae held-out PSNR %.2f dB at step %d", psnr, st["vae_step"])
+            st["history"].append({"phase": "vae", "step": st["vae_step"], "psnr": psnr})
+            if psnr > st["best_psnr"]:
+                st["best_psnr"] = psnr
+                run.vae_trainer.set_latent_stats(val_seeds)
+                run.export()
+        if now - last_ck > args.checkpoint_minutes * 60:
+            last_ck = now
+            run.save()
+    if stop["now"]:
+        return
+    psnr = run.vae_trainer.psnr(val_seeds)
+    log.info("VAE phase done: held-out PSNR %.2f dB after %d steps", psnr, st["vae_step"])
+    st["history"].append({"phase": "vae", "step": st["vae_step"], "psnr": psnr})
+    st["best_psnr"] = psnr
+    # The transformer's latent space is fixed from here on: normalise it once, on training scenes.
+    run.vae_trainer.set_latent_stats([train_seed(run.rng) for _ in range(32)])
+    st["phase"] = "transformer"
+    run.save()
+    run.export()
+
+
+def run_transformer_phase(run: Run, stop: dict) -> None:
+    args, st = run.args, run.state
+    prompts = PromptEncoder(M.MAX_SEQUENCE_LENGTH, run.device)
+    run.flow.attach(prompts)
+    val = run.flow.make_validation([HELD_OUT_SEED_START + 100 + i for i in range(16)])
+    last_ck = last_eval = time.monotonic()
+    while st["step"] < args.steps and not stop["now"]:
+        t0 = time.monotonic()
+        loss = run.flow.step(args.batch, run.rng, st["step"])
+        st["step"] += 1
+        st["seconds"] += time.monotonic() - t0
+        if st["step"] % 10 == 0:
+            log.info(
+                "step %d loss %.4f (%.2fs/step, %.1f min)",
+                st["step"],
+                loss,
+                time.monotonic() - t0,
+                st["seconds"] / 60,
+            )
+        now = time.monotonic()
+        if now - last_eval > args.eval_minutes * 60:
+            last_eval = now
+            v = run.flow.validation_loss(val)
+            log.info("held-out flow loss %.4f at step %d", v, st["step"])
+            st["history"].append({"phase": "transformer", "step": st["step"], "val": v})
+            if v < st["best_val"]:
+                st["best_val"] = v
+                run.save()
+                run.export()
+                last_ck = time.monotonic()
+        if now - last_ck > args.checkpoint_minutes * 60:
+            last_ck = now
+            run.save()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stdout,
+    )
+    for noisy in ("httpx", "transformers", "diffusers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    torch.set_num_threads(args.threads)
+    device = pick_device(args.device)
+    run = Run(args, device)
+    if run.load():
+        log.info(
+            "resumed from %s: %s", run.path, {k: v for k, v in run.state.items() if k != "history"}
+        )
+    elif args.init_from is not None:
+        run.init_from(args.init_from)
+        log.info(
+            "started from %s: %s",
+            args.init_from,
+            {k: v for k, v in run.state.items() if k != "history"},
+        )
+    if args.retrain_vae:
+        # A new latent space invalidates the transformer: it starts again from scratch.
+        run.state.update(phase="vae", vae_seconds=0.0, step=0, seconds=0.0, best_val=math.inf)
+        run.transformer = M.new_transformer(args.seed + 1).to(device)
+        run.flow = FlowTrainer(run.transformer, run.vae, args.lr, device)
+    stop = {"now": False}
+
+    def on_signal(signum: int, frame: object) -> None:
+        log.info("signal %d: saving and stopping", signum)
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    log.info("training on %s with %d threads", device, torch.get_num_threads())
+    if run.state["phase"] == "vae":
+        run_vae_phase(run, stop)
+    if run.state["phase"] == "transformer" and not stop["now"]:
+        run_transformer_phase(run, stop)
+    run.save()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

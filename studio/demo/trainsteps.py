@@ -1,0 +1,274 @@
+"""One optimisation step of each training phase, with their optimisers and held-out checks.
+
+VAE: L1 + MSE reconstruction on whole 17-frame clips, mostly 32x32 crops (four times cheaper
+than full frames; the model is convolutional, so it transfers), some with grey tails like the
+pipeline's "inactive" conditioning videos. Transformer: Wan's flow matching (x_t = (1 - s) x0 +
+s noise, the model predicts noise - x0 at timestep 1000 s) with VACE conditioning built exactly
+as WanVACEPipeline builds it, an EMA of the weights, and a replay buffer of encoded samples so
+each (costly) VAE encode feeds two steps.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from diffusers import AutoencoderKLWan, WanVACETransformer3DModel
+
+from studio.demo import model as M
+from studio.demo.data import PromptEncoder, pin_batch, scene_batch, to_tensor, train_seed
+from studio.demo.scenes import make_scene, render
+from studio.demo.vace import encode, fold_mask, frame_mask
+
+log = logging.getLogger(__name__)
+
+
+def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Mean PSNR (dB) over videos in [-1, 1], measured on 8-bit values like a decoded file."""
+    qa = a.clamp(-1, 1).add(1).mul(127.5).round()
+    qb = b.clamp(-1, 1).add(1).mul(127.5).round()
+    mse = (qa - qb).pow(2).flatten(1).mean(1).clamp_min(1e-6)
+    return float((10 * torch.log10(255.0**2 / mse)).mean())
+
+
+class VaeTrainer:
+    def __init__(self, vae: AutoencoderKLWan, lr: float, device: torch.device) -> None:
+        self.vae = vae
+        self.lr = lr
+        self.device = device
+        self.opt = torch.optim.AdamW(vae.parameters(), lr=lr, betas=(0.9, 0.99), weight_decay=0.0)
+
+    def state_dict(self) -> dict:
+        return {"opt": self.opt.state_dict()}
+
+    def load_state_dict(self, sd: dict) -> None:
+        self.opt.load_state_dict(sd["opt"])
+
+    def _clips(self, seeds: list[int], rng: np.random.Generator, crop: int) -> torch.Tensor:
+        # Whole 17-frame clips: the decoder must also learn the later latent frames it meets at
+        # inference (shorter clips left them untrained and they faded).
+        clips = []
+        for seed in seeds:
+            clip = to_tensor(render(make_scene(seed)))
+            frames = clip.shape[1]
+            if crop < clip.shape[-1]:
+                y, x = (int(v) for v in rng.integers(0, clip.shape[-1] - crop + 1, size=2))
+                clip = clip[..., y : y + crop, x : x + crop]
+            r = rng.random()
+            if r < 0.1:
+                clip[:, int(rng.integers(1, frames)) :] = 0.0  # pinned head, grey tail
+            elif r < 0.2:
+                clip[:, : int(rng.integers(1, frames))] = 0.0  # grey head, pinned tail
+            clips.append(clip)
+        return torch.stack(clips).to(self.device)
+
+    def step(self, seeds: list[int], rng: np.random.Generator, step: int, frac: float) -> float:
+        self.vae.train()
+        lr = (
+            self.lr
+            * min(1.0, (step + 1) / 100)
+            * (0.1 + 0.45 * (1 + math.cos(math.pi * min(frac, 1.0))))
+        )
+        for group in self.opt.param_groups:
+            group["lr"] = lr
+        # Every fourth step sees whole frames, so the mid attention block learns the full size.
+        full = step % 4 == 3
+        x = self._clips(
+            seeds[: max(1, len(seeds) // 4)] if full else seeds, rng, 64 if full else 32
+        )
+        z = self.vae.encode(x).latent_dist.mode()
+        y = self.vae.decode(z).sample
+        loss = F.l1_loss(y, x) + F.mse_loss(y, x) + 1e-6 * z.pow(2).mean()
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.vae.parameters(), 1.0)
+        self.opt.step()
+        return float(loss.detach())
+
+    @torch.no_grad()
+    def psnr(self, seeds: list[int]) -> float:
+        self.vae.eval()
+        x = torch.stack([to_tensor(render(make_scene(s))) for s in seeds]).to(self.device)
+        y = self.vae.decode(self.vae.encode(x).latent_dist.mode()).sample
+        return psnr(y, x)
+
+    @torch.no_grad()
+    def set_latent_stats(self, seeds: list[int]) -> None:
+        """Per-channel mean and std of the latents, so the transformer sees unit-scale latents."""
+        self.vae.eval()
+        x = torch.stack([to_tensor(render(make_scene(s))) for s in seeds]).to(self.device)
+        z = self.vae.encode(x).latent_dist.mode().float()
+        mean = z.mean(dim=(0, 2, 3, 4))
+        std = z.std(dim=(0, 2, 3, 4)).clamp_min(1e-3)
+        self.vae.register_to_config(latents_mean=mean.tolist(), latents_std=std.tolist())
+        log.info(
+            "latent stats: mean %s std %s",
+            [round(v, 3) for v in mean.tolist()],
+            [round(v, 3) for v in std.tolist()],
+        )
+
+
+class FlowTrainer:
+    BUFFER = 384
+    TEXT_DROP = 0.1
+
+    def __init__(
+        self,
+        transformer: WanVACETransformer3DModel,
+        vae: AutoencoderKLWan,
+        lr: float,
+        device: torch.device,
+    ) -> None:
+        self.transformer = transformer
+        self.vae = vae
+        self.lr = lr
+        self.device = device
+        self.opt = torch.optim.AdamW(
+            transformer.parameters(), lr=lr, betas=(0.9, 0.99), weight_decay=0.01
+        )
+        self.ema = copy.deepcopy(transformer).eval().requires_grad_(False)
+        self.ema_steps = 0
+        self.prompts: PromptEncoder | None = None
+        self.buffer: list[dict] = []
+        self._reactive: torch.Tensor | None = None
+
+    def state_dict(self) -> dict:
+        return {
+            "opt": self.opt.state_dict(),
+            "ema": self.ema.state_dict(),
+            "ema_steps": self.ema_steps,
+        }
+
+    def load_state_dict(self, sd: dict) -> None:
+        self.opt.load_state_dict(sd["opt"])
+        self.ema.load_state_dict(sd["ema"])
+        self.ema_steps = sd["ema_steps"]
+
+    def ema_model(self) -> WanVACETransformer3DModel:
+        return self.ema
+
+    def attach(self, prompts: PromptEncoder) -> None:
+        self.prompts = prompts
+        self.vae.eval().requires_grad_(False)
+
+    @torch.no_grad()
+    def _encode_samples(
+        self, seeds: list[int], rng: np.random.Generator, flags: torch.Tensor | None = None
+    ) -> list[dict]:
+        videos, texts = scene_batch(seeds, rng)
+        if flags is None:
+            flags, _ = pin_batch(len(seeds), rng, videos.shape[2])
+        videos = videos.to(self.device)
+        gen = flags.to(self.device)
+        mask = frame_mask(gen, videos.shape[-2], videos.shape[-1])
+        # The conditioning video holds the pins and mid-grey (0) elsewhere.
+        cond = videos * (1 - mask)
+        both = encode(self.vae, torch.cat([videos, cond]))
+        x0, inactive = both[: len(seeds)], both[len(seeds) :]
+        if self._reactive is None:
+            # reactive = video * mask is all grey whatever the pins: one encode serves every sample.
+            self._reactive = encode(self.vae, torch.zeros_like(videos[:1]))
+        reactive = self._reactive.expand_as(inactive)
+        folded = fold_mask(mask, M.SPATIAL, M.PATCH[1], M.TEMPORAL)
+        control = torch.cat([inactive, reactive, folded], dim=1)
+        return [
+            {"x0": x0[i].cpu(), "control": control[i].cpu(), "text": texts[i]}
+            for i in range(len(seeds))
+        ]
+
+    def _fill(self, n: int, rng: np.random.Generator) -> None:
+        new = self._encode_samples([train_seed(rng) for _ in range(n)], rng)
+        self.buffer.extend(new)
+        if len(self.buffer) > self.BUFFER:
+            del self.buffer[: len(self.buffer) - self.BUFFER]
+
+    def _sigmas(self, n: int, rng: np.random.Generator) -> torch.Tensor:
+        u = torch.from_numpy(rng.random(n)).float()
+        # Mostly the shifted schedule the sampler uses (shift 3), some plain uniform for coverage.
+        shift = M.SCHEDULER_CONFIG["flow_shift"]
+        shifted = shift * u / (1 + (shift - 1) * u)
+        pick = torch.from_numpy(rng.random(n) < 0.7)
+        return torch.where(pick, shifted, u).clamp(1e-3, 1.0)
+
+    def _loss(
+        self,
+        model: WanVACETransformer3DModel,
+        batch: list[dict],
+        sigmas: torch.Tensor,
+        noise: torch.Tensor,
+        texts: list[str],
+    ) -> torch.Tensor:
+        assert self.prompts is not None
+        x0 = torch.stack([b["x0"] for b in batch]).to(self.device)
+        control = torch.stack([b["control"] for b in batch]).to(self.device)
+        s = sigmas.to(self.device).view(-1, 1, 1, 1, 1)
+        xt = (1 - s) * x0 + s * noise
+        target = noise - x0
+        text = self.prompts.batch(texts)
+        pred = model(
+            hidden_states=xt,
+            timestep=sigmas.to(self.device) * 1000,
+            encoder_hidden_states=text,
+            control_hidden_states=control,
+            return_dict=False,
+        )[0]
+        return F.mse_loss(pred.float(), target)
+
+    def step(self, batch_size: int, rng: np.random.Generator, step: int) -> float:
+        if len(self.buffer) < 4 * batch_size:
+            self._fill(4 * batch_size - len(self.buffer), rng)
+        self._fill(max(1, batch_size // 4), rng)
+        self.transformer.train()
+        # The newest samples always train once; the rest come from the buffer.
+        fresh = self.buffer[-max(1, batch_size // 4) :]
+        older = [
+            self.buffer[int(i)] for i in rng.integers(0, len(self.buffer), batch_size - len(fresh))
+        ]
+        batch = fresh + older
+        texts = ["" if rng.random() < self.TEXT_DROP else b["text"] for b in batch]
+        sigmas = self._sigmas(len(batch), rng)
+        noise = torch.from_numpy(
+            rng.standard_normal((len(batch), *batch[0]["x0"].shape)).astype(np.float32)
+        ).to(self.device)
+        for group in self.opt.param_groups:
+            group["lr"] = self.lr * min(1.0, (step + 1) / 200)
+        loss = self._loss(self.transformer, batch, sigmas, noise, texts)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.transformer.parameters(), 1.0)
+        self.opt.step()
+        self._update_ema()
+        return float(loss.detach())
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        self.ema_steps += 1
+        decay = min(0.998, (1 + self.ema_steps) / (10 + self.ema_steps))
+        for e, p in zip(self.ema.parameters(), self.transformer.parameters()):
+            e.lerp_(p.detach(), 1 - decay)
+
+    def make_validation(self, seeds: list[int]) -> dict:
+        """A fixed held-out batch: samples, captions, noise and sigmas spread over the schedule."""
+        rng = np.random.default_rng(12345)
+        samples = self._encode_samples(seeds, rng)
+        n = len(samples)
+        sigmas = torch.linspace(0.05, 0.95, n)
+        noise = torch.from_numpy(
+            rng.standard_normal((n, *samples[0]["x0"].shape)).astype(np.float32)
+        ).to(self.device)
+        return {
+            "samples": samples,
+            "sigmas": sigmas,
+            "noise": noise,
+            "texts": [s["text"] for s in samples],
+        }
+
+    @torch.no_grad()
+    def validation_loss(self, val: dict) -> float:
+        return float(
+            self._loss(self.ema, val["samples"], val["sigmas"], val["noise"], val["texts"])
+        )
