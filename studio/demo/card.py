@@ -26,10 +26,10 @@ def _mark(ok: bool) -> str:
 def render_card(training: dict, results: dict) -> str:
     size_mb = sum(p.stat().st_size for p in Path(results["folder"]).rglob("*") if p.is_file()) / 1e6
     pins = "\n".join(
-        f"| pinned frames, {m} | {v:.2f} dB |" for m, v in results["pin_psnr_db"].items()
+        f"| pinned frames, {m} | {v:.2f} dB | |" for m, v in results["pin_psnr_db"].items()
     )
     seams = "\n".join(
-        f"| seam ratio, {m} | {v:.2f} (real clips: {results['seam_ratio_real_clips'][m]:.2f}) |"
+        f"| seam ratio, {m} | {v:.2f} (real clips: {results['seam_ratio_real_clips'][m]:.2f}) | |"
         for m, v in results["seam_ratio"].items()
     )
     t = TARGETS

@@ -16,13 +16,14 @@ import PIL.Image
 import torch
 from diffusers import WanVACEPipeline
 
+from studio.core.resources import assets_dir
 from studio.demo import model as M
 from studio.demo.scenes import FRAMES, HEIGHT, WIDTH
 from studio.engine.minilm import load_minilm
 
 log = logging.getLogger(__name__)
 
-DEMO_FOLDER = Path(__file__).resolve().parents[2] / "assets" / "models" / "demo"
+DEMO_FOLDER = assets_dir() / "models" / "demo"
 GREY = (128, 128, 128)
 
 

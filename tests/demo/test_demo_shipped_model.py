@@ -12,9 +12,10 @@ from studio.demo.detect import psnr
 from studio.demo.pipeline import DEMO_FOLDER, generate, load_pipeline
 from studio.demo.scenes import FRAMES, HEIGHT, HELD_OUT_SEED_START, WIDTH, make_scene, render
 
-# Measured on the shipped weights with the settings below, then lowered for margin
+# Measured on the shipped weights with the settings below (22.5 and 20.3 dB after 900
+# transformer steps; an untrained transformer gives 8.2 and 15.8), then lowered for margin
 # (see assets/models/demo/README.md for the evaluator's full figures).
-PIN_PSNR_MIN_DB = 14.0
+PIN_PSNR_MIN_DB = 17.0
 
 
 @pytest.fixture(scope="module")
