@@ -29,6 +29,7 @@ from typing import Any
 from studio import __version__
 from studio.core import logs, paths
 from studio.core.errors import StudioError
+from studio.core.machine import cpu_name
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +192,7 @@ def _torch() -> dict[str, Any]:
         {
             "type": "cpu",
             "index": 0,
-            "name": _cpu_name(),
+            "name": cpu_name(),
             "cores": os.cpu_count(),
             "total_bytes": total,
             "free_bytes": available,
@@ -216,15 +217,6 @@ def _system_memory() -> tuple[int | None, int | None]:
         pass
     return total, available
 
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _encoders() -> tuple[dict[str, bool], dict[str, str]]:

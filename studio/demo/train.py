@@ -15,7 +15,6 @@ import json
 import logging
 import math
 import os
-import platform
 import signal
 import sys
 import time
@@ -24,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from studio.core.machine import cpu_name
 from studio.demo import model as M
 from studio.demo.data import PromptEncoder, train_seed
 from studio.demo.scenes import HELD_OUT_SEED_START
@@ -80,16 +80,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     return p.parse_args(argv)
 
-
-def _cpu_name() -> str:
-    """The CPU's model name where the OS tells it (Linux), else the architecture."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def pick_device(name: str) -> torch.device:
@@ -192,7 +182,7 @@ class Run:
             "vae_batch": self.args.vae_batch,
             "batch": self.args.batch,
             "device": str(self.device),
-            "hardware": f"{_cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads",
+            "hardware": f"{cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads",
             "best_vae_psnr": self.state["best_psnr"],
             "best_val_loss": self.state["best_val"],
         }

@@ -119,6 +119,16 @@ def check_track_invariants(p: Project) -> None:
                 assert c.source_range.end_exclusive <= media.frames
 
 
+def assert_undo_then_redo_restore(stack, project, original):
+    edited = copy.deepcopy(project)
+    while stack.can_undo:
+        stack.undo()
+    assert project == original
+    while stack.can_redo:
+        stack.redo()
+    assert project == edited
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_undo_all_then_redo_all(data):
@@ -133,13 +143,7 @@ def test_undo_all_then_redo_all(data):
         except (edits.EditError, KeyError):
             assert project == snapshot  # a refused edit changes nothing
         check_track_invariants(project)
-    edited = copy.deepcopy(project)
-    while stack.can_undo:
-        stack.undo()
-    assert project == original
-    while stack.can_redo:
-        stack.redo()
-    assert project == edited
+    assert_undo_then_redo_restore(stack, project, original)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -157,10 +161,4 @@ def test_undo_redo_on_random_projects(data):
             stack.push(data.draw(an_edit(project)))
         except (edits.EditError, KeyError):
             pass
-    edited = copy.deepcopy(project)
-    while stack.can_undo:
-        stack.undo()
-    assert project == original
-    while stack.can_redo:
-        stack.redo()
-    assert project == edited
+    assert_undo_then_redo_restore(stack, project, original)
