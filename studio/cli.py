@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import logging
+import os
 import sys
 
 from studio import __version__

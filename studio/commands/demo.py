@@ -89,7 +89,7 @@ def _shoot(project: Project, project_path: Path, beat: Beat, args, client) -> No
     from studio.engine import request as builders
 
     track = project.timeline.tracks[0]
-    fields = dict(model=args.model, width=SIZE, height=SIZE, fps=FPS, seed=beat.seed)
+    fields = {"model": args.model, "width": SIZE, "height": SIZE, "fps": FPS, "seed": beat.seed}
     if args.steps:
         fields["steps"] = args.steps
     clips = track.clips()

@@ -103,11 +103,11 @@ class EditShot(Command):
     def __init__(self, shot_id: str, **changes: Any) -> None:
         unknown = set(changes) - _SHOT_FIELDS
         if unknown:
-            raise EditError(f"a shot has no field {sorted(unknown)[0]!r} to edit")
+            raise EditError(f"a shot has no field {min(unknown)!r} to edit")
         if isinstance(changes.get("settings"), dict):
             bad = set(changes["settings"]) - _SETTINGS_FIELDS
             if bad:
-                raise EditError(f"shot settings have no field {sorted(bad)[0]!r}")
+                raise EditError(f"shot settings have no field {min(bad)!r}")
         if "mode" in changes:
             changes["mode"] = Mode(changes["mode"])
         if "name" in changes and not str(changes["name"]).strip():

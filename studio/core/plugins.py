@@ -174,7 +174,7 @@ class PluginRegistry:
             obj: Any = importlib.import_module(module_name)
             for part in attr.split("."):
                 obj = getattr(obj, part)
-        except Exception as exc:  # a plugin's own bug must not take the studio down
+        except Exception as exc:  # noqa: BLE001 - a plugin's own bug must not stop the studio
             plugin.fail(f"{contribution.ref} could not be loaded: "
                         f"{type(exc).__name__}: {exc}")
             return None
@@ -195,7 +195,7 @@ class PluginRegistry:
                     continue
                 try:
                     self._instances[contribution.ref] = cls()
-                except Exception as exc:  # as with imports: report, skip, carry on
+                except Exception as exc:  # noqa: BLE001 - as with imports: report, skip, carry on
                     contribution.plugin.fail(f"{contribution.ref} could not start: "
                                              f"{type(exc).__name__}: {exc}")
                     continue

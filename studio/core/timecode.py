@@ -21,7 +21,7 @@ NAMED_RATES = {
 }
 
 
-def parse_rate(text: str | int | float | Fraction) -> Fraction:
+def parse_rate(text: str | float | Fraction) -> Fraction:
     """'23.976', '24000/1001', 24 or Fraction(24) -> an exact rate."""
     if isinstance(text, Fraction):
         rate = text

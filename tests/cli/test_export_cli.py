@@ -12,7 +12,7 @@ from studio.cli import main
 from studio.core import bundle
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "interchange"))
-from interchange_project import build_project, close, decode  # noqa: E402
+from interchange_project import build_project, close, decode
 
 
 @pytest.fixture

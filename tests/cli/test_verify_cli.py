@@ -9,7 +9,7 @@ from studio.cli import main
 from studio.interchange.c2pa_sign import sign_file
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "interchange"))
-from interchange_project import write_media  # noqa: E402
+from interchange_project import write_media
 
 
 def test_verify_reports_and_exits_by_state(tmp_path: Path, capsys) -> None:

@@ -58,7 +58,7 @@ def test_reorder_and_remove():
 
 
 def test_a_job_running_at_a_crash_is_queued_again():
-    q, (a, b) = queue_of(2)
+    q, (a, _) = queue_of(2)
     q.update(a.id, JobState.RUNNING, progress=0.4)
     q.recover_after_restart()
     assert a.state is JobState.QUEUED and a.progress == 0.0

@@ -57,7 +57,7 @@ def an_edit(draw, p: Project) -> edits.Command:
     if len(p.timeline.tracks) > 1:
         kinds += ["remove_track"]
     kind = draw(st.sampled_from(kinds))
-    pick = lambda seq: draw(st.sampled_from(seq))  # noqa: E731
+    pick = lambda seq: draw(st.sampled_from(seq))
     if kind == "add_shot":
         return edits.AddShot(Shot(draw(st.text(min_size=1, max_size=8))),
                              draw(st.integers(0, 5)))

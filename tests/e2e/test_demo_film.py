@@ -6,9 +6,9 @@ import pytest
 
 from studio.cli import main
 from studio.core.bundle import load_project
-from studio.core.model import Clip, Gap
-from studio.media import probe, read_frames
+from studio.core.model import Clip
 from studio.engine.sources import demo_path
+from studio.media import probe, read_frames
 
 pytestmark = pytest.mark.skipif(not (demo_path() / "model_index.json").is_file(),
                                 reason="the demo model is not in assets/")

@@ -50,7 +50,7 @@ def install_entry_point_plugin(site: Path) -> None:
 def run_studio(*args, env_extra=None):
     env = dict(os.environ, **(env_extra or {}))
     return subprocess.run([sys.executable, "-m", "studio", *args], capture_output=True,
-                          text=True, env=env, timeout=120)
+                          text=True, env=env, timeout=120, check=False)
 
 
 def test_entry_point_plugin_contributions_appear(tmp_path):
