@@ -180,6 +180,7 @@ class Autosaver:
         self._pending: Cancellable | None = None
         self._closed = False
         project.events.project_changed.connect(self._on_project_changed)
+        project.jobs.events.queue_changed.connect(self._on_project_changed)
 
     @property
     def pending(self) -> bool:
@@ -231,3 +232,4 @@ class Autosaver:
         with self._lock:
             self._closed = True
         self.project.events.project_changed.disconnect(self._on_project_changed)
+        self.project.jobs.events.queue_changed.disconnect(self._on_project_changed)

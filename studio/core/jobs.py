@@ -60,6 +60,9 @@ class JobEvents(SignalGroup):
     job_changed = Signal(object)
     job_removed = Signal(object)
     jobs_reordered = Signal()
+    # The saved queue changed (a job came, went, moved or changed state); progress alone does
+    # not count, so a running job's updates never hold back the autosave of other edits.
+    queue_changed = Signal()
 
 
 @dataclass
@@ -70,6 +73,7 @@ class JobQueue:
     def add(self, job: Job) -> Job:
         self.jobs.append(job)
         self.events.job_added.emit(job)
+        self.events.queue_changed.emit()
         return job
 
     def get(self, job_id: str) -> Job:
@@ -83,7 +87,8 @@ class JobQueue:
 
     def update(self, job_id: str, state: JobState | None = None, **fields: Any) -> Job:
         job = self.get(job_id)
-        if state is not None and state is not job.state:
+        state_changed = state is not None and state is not job.state
+        if state_changed:
             if state not in _ALLOWED[job.state]:
                 raise JobStateError(f"a {job.state.value} job cannot become {state.value}")
             job.state = state
@@ -94,6 +99,8 @@ class JobQueue:
                 raise AttributeError(f"a job has no field {name!r} to update")
             setattr(job, name, value)
         self.events.job_changed.emit(job)
+        if state_changed:
+            self.events.queue_changed.emit()
         return job
 
     def move(self, job_id: str, index: int) -> None:
@@ -101,6 +108,7 @@ class JobQueue:
         self.jobs.remove(job)
         self.jobs.insert(max(0, min(index, len(self.jobs))), job)
         self.events.jobs_reordered.emit()
+        self.events.queue_changed.emit()
 
     def remove(self, job_id: str) -> None:
         job = self.get(job_id)
@@ -108,6 +116,7 @@ class JobQueue:
             raise JobStateError("a running job must be cancelled before it is removed")
         self.jobs.remove(job)
         self.events.job_removed.emit(job)
+        self.events.queue_changed.emit()
 
     def recover_after_restart(self) -> None:
         """A job that was running when the studio stopped runs again from the start."""

@@ -82,8 +82,9 @@ against them in `tests/demo`). Objective: Wan's flow matching (predict noise - x
 | | |
 |---|---|
 | hardware | {training.get("hardware", "unknown")} (device `{training.get("device", "cpu")}`), shared with other work |
-| VAE | {training["vae_steps"]} steps, batch {training["vae_batch"]} (17-frame clips, mostly 32x32 crops; the first few hundred steps used 9-frame clips), {training["vae_minutes"]} min |
+| VAE | {training["vae_steps"]} steps, batch {training["vae_batch"]} (17-frame clips, mostly 32x32 crops), {training["vae_minutes"]} min |
 | transformer | {training["transformer_steps"]} steps, batch {training["batch"]}, {training["transformer_minutes"]} min |
+| decoder (encoder frozen) | {training.get("decoder_steps", 0)} steps, batch {training.get("decoder_batch", 2)} (whole clips), {training.get("decoder_minutes", 0.0)} min |
 
 ## Evaluation (`python -m studio.demo.evaluate`)
 

@@ -1,4 +1,4 @@
-"""Train the demo model: first the VAE (reconstruction), then the VACE transformer (flow matching).
+"""Train the demo model: the VAE, then the VACE transformer (flow matching), then the decoder.
 
     python -m studio.demo.train --out runs/demo --export assets/models/demo
 
@@ -27,7 +27,7 @@ from studio.core.machine import cpu_name
 from studio.demo import model as M
 from studio.demo.data import PromptEncoder, train_seed
 from studio.demo.scenes import HELD_OUT_SEED_START
-from studio.demo.trainsteps import FlowTrainer, VaeTrainer
+from studio.demo.trainsteps import DecoderTrainer, FlowTrainer, VaeTrainer
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps (default auto)")
     p.add_argument("--threads", type=int, default=2, help="CPU threads for torch (default 2)")
+    p.add_argument(
+        "--bf16",
+        action="store_true",
+        help="transformer steps under bfloat16 autocast (faster on CPUs with AMX and on GPUs)",
+    )
     p.add_argument("--vae-minutes", type=float, default=35.0, help="time budget of the VAE phase")
     p.add_argument("--vae-steps", type=int, default=20000, help="step budget of the VAE phase")
     p.add_argument("--vae-batch", type=int, default=4, help="VAE batch size (clips)")
@@ -59,6 +64,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--steps", type=int, default=10**9, help="stop after this many transformer steps"
     )
+    p.add_argument(
+        "--transformer-minutes",
+        type=float,
+        default=math.inf,
+        help="time budget of the transformer phase (default: until --steps or Ctrl-C)",
+    )
+    p.add_argument(
+        "--decoder-minutes",
+        type=float,
+        default=20.0,
+        help="time budget of the decoder phase (encoder frozen), run after the transformer's",
+    )
+    p.add_argument(
+        "--decoder-steps", type=int, default=10**9, help="step budget of the decoder phase"
+    )
+    p.add_argument("--decoder-batch", type=int, default=2, help="decoder batch size (whole clips)")
+    p.add_argument("--decoder-lr", type=float, default=3e-4, help="decoder peak learning rate")
     p.add_argument(
         "--checkpoint-minutes", type=float, default=4.0, help="minutes between checkpoints"
     )
@@ -79,7 +101,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="go back to the VAE phase (the transformer restarts)",
     )
     return p.parse_args(argv)
-
 
 
 def pick_device(name: str) -> torch.device:
@@ -103,12 +124,15 @@ class Run:
         self.transformer = M.new_transformer(args.seed + 1).to(device)
         self.vae_trainer = VaeTrainer(self.vae, args.vae_lr, device)
         self.flow = FlowTrainer(self.transformer, self.vae, args.lr, device)
+        self.decoder_trainer = DecoderTrainer(self.vae, args.decoder_lr, device)
         self.state = {
             "phase": "vae",
             "vae_step": 0,
             "vae_seconds": 0.0,
             "step": 0,
             "seconds": 0.0,
+            "decoder_step": 0,
+            "decoder_seconds": 0.0,
             "best_psnr": -1.0,
             "best_val": math.inf,
             "history": [],
@@ -124,7 +148,9 @@ class Run:
         self.vae_trainer.load_state_dict(ck["vae_trainer"])
         self.transformer.load_state_dict(ck["transformer"])
         self.flow.load_state_dict(ck["flow"])
-        self.state = ck["state"]
+        self.state.update(ck["state"])  # older checkpoints have no decoder counters
+        if "decoder_trainer" in ck:
+            self.decoder_trainer.load_state_dict(ck["decoder_trainer"])
         self.rng.bit_generator.state = ck["rng"]
         torch.set_rng_state(ck["torch_rng"])
         return True
@@ -150,6 +176,8 @@ class Run:
             vae_seconds=stats["vae_minutes"] * 60,
             step=stats["transformer_steps"],
             seconds=stats["transformer_minutes"] * 60,
+            decoder_step=stats.get("decoder_steps", 0),
+            decoder_seconds=stats.get("decoder_minutes", 0.0) * 60,
             best_psnr=stats["best_vae_psnr"],
         )
         self.flow.ema_steps = stats["transformer_steps"]
@@ -163,6 +191,7 @@ class Run:
             "vae_trainer": self.vae_trainer.state_dict(),
             "transformer": self.transformer.state_dict(),
             "flow": self.flow.state_dict(),
+            "decoder_trainer": self.decoder_trainer.state_dict(),
             "state": self.state,
             "rng": self.rng.bit_generator.state,
             "torch_rng": torch.get_rng_state(),
@@ -179,7 +208,10 @@ class Run:
             "vae_minutes": round(self.state["vae_seconds"] / 60, 1),
             "transformer_steps": self.state["step"],
             "transformer_minutes": round(self.state["seconds"] / 60, 1),
+            "decoder_steps": self.state["decoder_step"],
+            "decoder_minutes": round(self.state["decoder_seconds"] / 60, 1),
             "vae_batch": self.args.vae_batch,
+            "decoder_batch": self.args.decoder_batch,
             "batch": self.args.batch,
             "device": str(self.device),
             "hardware": f"{cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads",
@@ -195,42 +227,92 @@ class Run:
         log.info("exported to %s (%s)", self.args.export, stats)
 
 
-def run_vae_phase(run: Run, stop: dict) -> None:
+class Phase:
+    """One training phase: its step and time counters in the run state, budgets and hooks."""
+
+    def __init__(
+        self, name: str, steps_key: str, seconds_key: str, max_steps: int, max_minutes: float
+    ) -> None:
+        self.name = name
+        self.steps_key = steps_key
+        self.seconds_key = seconds_key
+        self.max_steps = max_steps
+        self.budget = max_minutes * 60
+
+    def left(self, st: dict) -> bool:
+        return st[self.steps_key] < self.max_steps and st[self.seconds_key] < self.budget
+
+    def fraction(self, st: dict) -> float:
+        return max(st[self.steps_key] / self.max_steps, st[self.seconds_key] / self.budget)
+
+
+def train_phase(run: Run, stop: dict, phase: Phase, step_fn, evaluate) -> None:
+    """Step until the phase's budget is spent or a signal comes, evaluating and checkpointing.
+
+    `step_fn()` does one optimisation step and returns its loss; `evaluate()` measures the
+    held-out figure, records it and exports when it improved (returning True if it saved).
+    """
     args, st = run.args, run.state
-    budget = args.vae_minutes * 60
     last_ck = last_eval = time.monotonic()
-    val_seeds = [HELD_OUT_SEED_START + i for i in range(8)]
-    while st["vae_step"] < args.vae_steps and st["vae_seconds"] < budget and not stop["now"]:
+    while phase.left(st) and not stop["now"]:
         t0 = time.monotonic()
-        frac = max(st["vae_step"] / args.vae_steps, st["vae_seconds"] / budget)
-        seeds = [train_seed(run.rng) for _ in range(args.vae_batch)]
-        loss = run.vae_trainer.step(seeds, run.rng, st["vae_step"], frac)
-        st["vae_step"] += 1
-        st["vae_seconds"] += time.monotonic() - t0
-        if st["vae_step"] % 10 == 0:
+        loss = step_fn()
+        st[phase.steps_key] += 1
+        st[phase.seconds_key] += time.monotonic() - t0
+        if st[phase.steps_key] % 10 == 0:
             log.info(
-                "vae step %d loss %.4f (%.2fs/step, %.1f min)",
-                st["vae_step"],
+                "%s step %d loss %.4f (%.2fs/step, %.1f min)",
+                phase.name,
+                st[phase.steps_key],
                 loss,
                 time.monotonic() - t0,
-                st["vae_seconds"] / 60,
+                st[phase.seconds_key] / 60,
             )
         now = time.monotonic()
         if now - last_eval > args.eval_minutes * 60:
             last_eval = now
-            psnr = run.vae_trainer.psnr(val_seeds)
-            log.info("vae held-out PSNR %.2f dB at step %d", psnr, st["vae_step"])
-            st["history"].append({"phase": "vae", "step": st["vae_step"], "psnr": psnr})
-            if psnr > st["best_psnr"]:
-                st["best_psnr"] = psnr
-                run.vae_trainer.set_latent_stats(val_seeds)
-                run.export()
+            if evaluate():
+                last_ck = time.monotonic()
         if now - last_ck > args.checkpoint_minutes * 60:
             last_ck = now
             run.save()
+
+
+VAL_SEEDS = [HELD_OUT_SEED_START + i for i in range(8)]
+
+
+def _vae_evaluator(run: Run, trainer: VaeTrainer, name: str, *, latent_stats: bool):
+    def evaluate() -> bool:
+        st = run.state
+        psnr = trainer.psnr(VAL_SEEDS)
+        log.info("%s held-out PSNR %.2f dB", name, psnr)
+        st["history"].append({"phase": name, "step": st[f"{name}_step"], "psnr": psnr})
+        if psnr <= st["best_psnr"]:
+            return False
+        st["best_psnr"] = psnr
+        if latent_stats:
+            trainer.set_latent_stats(VAL_SEEDS)
+        run.save()
+        run.export()
+        return True
+
+    return evaluate
+
+
+def run_vae_phase(run: Run, stop: dict) -> None:
+    args, st = run.args, run.state
+    phase = Phase("vae", "vae_step", "vae_seconds", args.vae_steps, args.vae_minutes)
+
+    def step() -> float:
+        seeds = [train_seed(run.rng) for _ in range(args.vae_batch)]
+        return run.vae_trainer.step(seeds, run.rng, st["vae_step"], phase.fraction(st))
+
+    train_phase(
+        run, stop, phase, step, _vae_evaluator(run, run.vae_trainer, "vae", latent_stats=True)
+    )
     if stop["now"]:
         return
-    psnr = run.vae_trainer.psnr(val_seeds)
+    psnr = run.vae_trainer.psnr(VAL_SEEDS)
     log.info("VAE phase done: held-out PSNR %.2f dB after %d steps", psnr, st["vae_step"])
     st["history"].append({"phase": "vae", "step": st["vae_step"], "psnr": psnr})
     st["best_psnr"] = psnr
@@ -243,37 +325,47 @@ def run_vae_phase(run: Run, stop: dict) -> None:
 
 def run_transformer_phase(run: Run, stop: dict) -> None:
     args, st = run.args, run.state
+    phase = Phase("transformer", "step", "seconds", args.steps, args.transformer_minutes)
+    if not phase.left(st):
+        return
     prompts = PromptEncoder(M.MAX_SEQUENCE_LENGTH, run.device)
     run.flow.attach(prompts)
+    run.flow.bf16 = args.bf16
     val = run.flow.make_validation([HELD_OUT_SEED_START + 100 + i for i in range(16)])
-    last_ck = last_eval = time.monotonic()
-    while st["step"] < args.steps and not stop["now"]:
-        t0 = time.monotonic()
-        loss = run.flow.step(args.batch, run.rng, st["step"])
-        st["step"] += 1
-        st["seconds"] += time.monotonic() - t0
-        if st["step"] % 10 == 0:
-            log.info(
-                "step %d loss %.4f (%.2fs/step, %.1f min)",
-                st["step"],
-                loss,
-                time.monotonic() - t0,
-                st["seconds"] / 60,
-            )
-        now = time.monotonic()
-        if now - last_eval > args.eval_minutes * 60:
-            last_eval = now
-            v = run.flow.validation_loss(val)
-            log.info("held-out flow loss %.4f at step %d", v, st["step"])
-            st["history"].append({"phase": "transformer", "step": st["step"], "val": v})
-            if v < st["best_val"]:
-                st["best_val"] = v
-                run.save()
-                run.export()
-                last_ck = time.monotonic()
-        if now - last_ck > args.checkpoint_minutes * 60:
-            last_ck = now
-            run.save()
+
+    def evaluate() -> bool:
+        v = run.flow.validation_loss(val)
+        log.info("held-out flow loss %.4f at step %d", v, st["step"])
+        st["history"].append({"phase": "transformer", "step": st["step"], "val": v})
+        if v >= st["best_val"]:
+            return False
+        st["best_val"] = v
+        run.save()
+        run.export()
+        return True
+
+    train_phase(run, stop, phase, lambda: run.flow.step(args.batch, run.rng, st["step"]), evaluate)
+    if not stop["now"]:
+        evaluate()
+
+
+def run_decoder_phase(run: Run, stop: dict) -> None:
+    args, st = run.args, run.state
+    phase = Phase(
+        "decoder", "decoder_step", "decoder_seconds", args.decoder_steps, args.decoder_minutes
+    )
+    if not phase.left(st):
+        return
+    trainer = run.decoder_trainer
+
+    def step() -> float:
+        seeds = [train_seed(run.rng) for _ in range(args.decoder_batch)]
+        return trainer.step(seeds, run.rng, st["decoder_step"], phase.fraction(st))
+
+    evaluate = _vae_evaluator(run, trainer, "decoder", latent_stats=False)
+    train_phase(run, stop, phase, step, evaluate)
+    if not stop["now"]:
+        evaluate()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -301,7 +393,15 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.retrain_vae:
         # A new latent space invalidates the transformer: it starts again from scratch.
-        run.state.update(phase="vae", vae_seconds=0.0, step=0, seconds=0.0, best_val=math.inf)
+        run.state.update(
+            phase="vae",
+            vae_seconds=0.0,
+            step=0,
+            seconds=0.0,
+            decoder_step=0,
+            decoder_seconds=0.0,
+            best_val=math.inf,
+        )
         run.transformer = M.new_transformer(args.seed + 1).to(device)
         run.flow = FlowTrainer(run.transformer, run.vae, args.lr, device)
     stop = {"now": False}
@@ -315,8 +415,12 @@ def main(argv: list[str] | None = None) -> int:
     log.info("training on %s with %d threads", device, torch.get_num_threads())
     if run.state["phase"] == "vae":
         run_vae_phase(run, stop)
-    if run.state["phase"] == "transformer" and not stop["now"]:
+    # Once the latent space is fixed, the decoder can be sharpened before, after or between
+    # stretches of transformer training: each runs while its own budget lasts.
+    if run.state["phase"] != "vae" and not stop["now"]:
         run_transformer_phase(run, stop)
+    if run.state["phase"] != "vae" and not stop["now"]:
+        run_decoder_phase(run, stop)
     run.save()
     return 0
 

@@ -1,8 +1,9 @@
 """One optimisation step of each training phase, with their optimisers and held-out checks.
 
-VAE: L1 + MSE reconstruction on whole 17-frame clips, mostly 32x32 crops (four times cheaper
-than full frames; the model is convolutional, so it transfers), some with grey tails like the
-pipeline's "inactive" conditioning videos. Transformer: Wan's flow matching (x_t = (1 - s) x0 +
+VAE: L1 + MSE reconstruction, mostly on short 5-frame clips cropped to 32x32 (the model is
+causal and convolutional, so it transfers; see `VaeTrainer.step` for the mix), some with grey
+tails like the pipeline's "inactive" conditioning videos. Decoder: the same loss on whole frames with the
+encoder frozen, so the latent space (and the transformer trained on it) stays valid. Transformer: Wan's flow matching (x_t = (1 - s) x0 +
 s noise, the model predicts noise - x0 at timestep 1000 s) with VACE conditioning built exactly
 as WanVACEPipeline builds it, an EMA of the weights, and a replay buffer of encoded samples so
 each (costly) VAE encode feeds two steps.
@@ -21,7 +22,7 @@ from diffusers import AutoencoderKLWan, WanVACETransformer3DModel
 
 from studio.demo import model as M
 from studio.demo.data import PromptEncoder, pin_batch, scene_batch, to_tensor, train_seed
-from studio.demo.scenes import make_scene, render
+from studio.demo.scenes import FRAMES, make_scene, render
 from studio.demo.vace import encode, fold_mask, frame_mask
 
 log = logging.getLogger(__name__)
@@ -48,13 +49,15 @@ class VaeTrainer:
     def load_state_dict(self, sd: dict) -> None:
         self.opt.load_state_dict(sd["opt"])
 
-    def _clips(self, seeds: list[int], rng: np.random.Generator, crop: int) -> torch.Tensor:
-        # Whole 17-frame clips: the decoder must also learn the later latent frames it meets at
-        # inference (shorter clips left them untrained and they faded).
+    def _clips(
+        self, seeds: list[int], rng: np.random.Generator, crop: int, frames: int = FRAMES
+    ) -> torch.Tensor:
+        """Clips of `frames` frames from a random start, cropped to `crop` pixels square."""
         clips = []
         for seed in seeds:
             clip = to_tensor(render(make_scene(seed)))
-            frames = clip.shape[1]
+            start = int(rng.integers(0, clip.shape[1] - frames + 1))
+            clip = clip[:, start : start + frames]
             if crop < clip.shape[-1]:
                 y, x = (int(v) for v in rng.integers(0, clip.shape[-1] - crop + 1, size=2))
                 clip = clip[..., y : y + crop, x : x + crop]
@@ -63,11 +66,11 @@ class VaeTrainer:
                 clip[:, int(rng.integers(1, frames)) :] = 0.0  # pinned head, grey tail
             elif r < 0.2:
                 clip[:, : int(rng.integers(1, frames))] = 0.0  # grey head, pinned tail
-            clips.append(clip)
+            clips.append(clip.contiguous())
         return torch.stack(clips).to(self.device)
 
-    def step(self, seeds: list[int], rng: np.random.Generator, step: int, frac: float) -> float:
-        self.vae.train()
+    def _set_lr(self, step: int, frac: float) -> None:
+        """Warm up over 100 steps, then a cosine from the peak down to a tenth of it."""
         lr = (
             self.lr
             * min(1.0, (step + 1) / 100)
@@ -75,19 +78,34 @@ class VaeTrainer:
         )
         for group in self.opt.param_groups:
             group["lr"] = lr
-        # Every fourth step sees whole frames, so the mid attention block learns the full size.
-        full = step % 4 == 3
-        x = self._clips(
-            seeds[: max(1, len(seeds) // 4)] if full else seeds, rng, 64 if full else 32
-        )
-        z = self.vae.encode(x).latent_dist.mode()
-        y = self.vae.decode(z).sample
+
+    def _optimise(self, y: torch.Tensor, x: torch.Tensor, z: torch.Tensor) -> float:
         loss = F.l1_loss(y, x) + F.mse_loss(y, x) + 1e-6 * z.pow(2).mean()
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.vae.parameters(), 1.0)
+        params = [p for group in self.opt.param_groups for p in group["params"]]
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
         self.opt.step()
         return float(loss.detach())
+
+    def step(self, seeds: list[int], rng: np.random.Generator, step: int, frac: float) -> float:
+        self.vae.train()
+        self._set_lr(step, frac)
+        # What the VAE must learn first (colour, edges, shapes) is the same in every frame, and
+        # optimiser steps matter more than clip length: most steps take short 5-frame clips
+        # (one causal chunk after the first frame), a quarter of what 17 frames cost. One step
+        # in eight takes whole 17-frame clips, so the later latent frames are trained as met at
+        # inference (without them they fade), and another whole 64x64 frames, so the mid
+        # attention block learns the full size.
+        kind = step % 8
+        if kind == 3:
+            x = self._clips(seeds[: max(1, len(seeds) // 2)], rng, 32)
+        elif kind == 7:
+            x = self._clips(seeds[: max(1, len(seeds) // 4)], rng, 64, frames=5)
+        else:
+            x = self._clips(seeds, rng, 32, frames=5)
+        z = self.vae.encode(x).latent_dist.mode()
+        return self._optimise(self.vae.decode(z).sample, x, z)
 
     @torch.no_grad()
     def psnr(self, seeds: list[int]) -> float:
@@ -112,6 +130,38 @@ class VaeTrainer:
         )
 
 
+class DecoderTrainer(VaeTrainer):
+    """Fine-tunes the VAE decoder with the encoder frozen, so the latent space stays the same.
+
+    The transformer is trained on the encoder's latents; a better decoder sharpens every frame
+    the model makes (and the pinned ones) without invalidating it, so this phase may run
+    before, after or between transformer training.
+    """
+
+    NOISE = 0.05  # latent jitter (in units of each channel's std): the transformer is never exact
+
+    def __init__(self, vae: AutoencoderKLWan, lr: float, device: torch.device) -> None:
+        self.vae = vae
+        self.lr = lr
+        self.device = device
+        params = [*vae.decoder.parameters(), *vae.post_quant_conv.parameters()]
+        self.opt = torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.99), weight_decay=0.0)
+
+    def step(self, seeds: list[int], rng: np.random.Generator, step: int, frac: float) -> float:
+        self._set_lr(step, frac)
+        x = torch.stack([to_tensor(render(make_scene(s))) for s in seeds]).to(self.device)
+        self.vae.encoder.eval()
+        with torch.no_grad():
+            z = self.vae.encode(x).latent_dist.mode()
+            std = torch.tensor(self.vae.config.latents_std, device=z.device).view(1, -1, 1, 1, 1)
+            noise = torch.from_numpy(rng.standard_normal(z.shape).astype(np.float32))
+            z = z + self.NOISE * std * noise.to(z.device)
+        # The transformer phase freezes the whole VAE; this phase thaws the decoder again.
+        self.vae.decoder.train().requires_grad_(True)
+        self.vae.post_quant_conv.requires_grad_(True)
+        return self._optimise(self.vae.decode(z).sample, x, z)
+
+
 class FlowTrainer:
     BUFFER = 384
     TEXT_DROP = 0.1
@@ -130,6 +180,7 @@ class FlowTrainer:
         self.opt = torch.optim.AdamW(
             transformer.parameters(), lr=lr, betas=(0.9, 0.99), weight_decay=0.01
         )
+        self.bf16 = False
         self.ema = copy.deepcopy(transformer).eval().requires_grad_(False)
         self.ema_steps = 0
         self.prompts: PromptEncoder | None = None
@@ -209,13 +260,15 @@ class FlowTrainer:
         xt = (1 - s) * x0 + s * noise
         target = noise - x0
         text = self.prompts.batch(texts)
-        pred = model(
-            hidden_states=xt,
-            timestep=sigmas.to(self.device) * 1000,
-            encoder_hidden_states=text,
-            control_hidden_states=control,
-            return_dict=False,
-        )[0]
+        # bfloat16 autocast (when asked for, in training steps only) keeps float32 weights.
+        with torch.autocast(self.device.type, torch.bfloat16, enabled=self.bf16 and model.training):
+            pred = model(
+                hidden_states=xt,
+                timestep=sigmas.to(self.device) * 1000,
+                encoder_hidden_states=text,
+                control_hidden_states=control,
+                return_dict=False,
+            )[0]
         return F.mse_loss(pred.float(), target)
 
     def step(self, batch_size: int, rng: np.random.Generator, step: int) -> float:

@@ -5,6 +5,7 @@ import threading
 from studio.core.autosave import Autosaver, autosave_status, discard_autosave, write_autosave
 from studio.core.bundle import create_project, load_project, save_project
 from studio.core.edits import AddShot, UndoStack
+from studio.core.jobs import Job, JobState
 from studio.core.model import Shot
 
 
@@ -103,6 +104,28 @@ def test_flush_writes_now_and_close_stops_listening(tmp_path):
     stack.push(AddShot(Shot("two")))
     assert not saver.pending
     assert len(load_project(root, use_autosave=True).shots) == 1
+
+
+def test_queue_changes_are_autosaved_but_progress_does_not_hold_them_back(tmp_path):
+    root = tmp_path / "Film.studio"
+    project = create_project(root, "Film")
+    clock = FakeClock()
+    saver = Autosaver(project, root, schedule=clock)
+    job = project.jobs.add(Job(shot_id="s1", request={"prompt": "a red circle"}))
+    assert saver.pending
+    clock.fire_all()
+    assert [j.id for j in load_project(root, use_autosave=True).jobs.jobs] == [job.id]
+
+    project.jobs.update(job.id, JobState.RUNNING)
+    assert saver.pending  # a state change is worth keeping
+    clock.fire_all()
+    for step in range(5):
+        project.jobs.update(job.id, progress=step / 5)
+    assert not saver.pending  # progress is not
+    assert load_project(root, use_autosave=True).jobs.jobs[0].state is JobState.RUNNING
+    saver.close()
+    project.jobs.update(job.id, JobState.CANCELLED)  # a closed autosaver no longer listens
+    assert not saver.pending
 
 
 def test_the_default_timer_autosaves_from_its_own_thread(tmp_path):

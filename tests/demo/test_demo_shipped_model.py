@@ -44,7 +44,15 @@ def test_text_to_video_gives_17_frames_of_64x64(pipe) -> None:
     assert frames.dtype == np.uint8 and frames.std() > 0
 
 
-@pytest.mark.parametrize("pinned", [[0], [13, 14, 15, 16]], ids=["first frame", "last four frames"])
+MODES = {
+    "image to video (first frame)": [0],
+    "extend (first four)": [0, 1, 2, 3],
+    "extend backward (last four)": [13, 14, 15, 16],
+    "infill (both ends)": [0, 1, 2, 3, 13, 14, 15, 16],
+}
+
+
+@pytest.mark.parametrize("pinned", MODES.values(), ids=MODES.keys())
 def test_pinned_frames_come_back_close_to_the_pins(pipe, pinned: list[int]) -> None:
     real = render(make_scene(HELD_OUT_SEED_START + 7, shapes=1))
     frames = generate(

@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import torch
 
+from studio.demo import model as M
+from studio.demo.data import to_tensor
+from studio.demo.scenes import make_scene, render
 from studio.demo.train import main
+from studio.demo.trainsteps import DecoderTrainer
 
 
 def _state(out: Path) -> dict:
@@ -28,13 +33,33 @@ def test_train_stops_resumes_and_exports(tmp_path: Path) -> None:
         "--batch",
         "1",
     ]
-    assert main([*common, "--vae-steps", "1", "--steps", "1"]) == 0
+    assert main([*common, "--vae-steps", "1", "--steps", "1", "--decoder-steps", "1"]) == 0
     first = _state(out)
     assert (first["phase"], first["vae_step"], first["step"]) == ("transformer", 1, 1)
+    assert first["decoder_step"] == 1
     # The VAE phase ended, so the folder was exported with what the pipeline needs.
     assert json.loads((export / "model_index.json").read_text())["_class_name"] == "WanVACEPipeline"
     assert (export / "transformer" / "diffusion_pytorch_model.safetensors").is_file()
 
-    assert main([*common, "--vae-steps", "1", "--steps", "2"]) == 0
+    # Raised budgets continue both phases after the latent space was fixed.
+    assert main([*common, "--vae-steps", "1", "--steps", "2", "--decoder-steps", "2", "--bf16"]) == 0
     second = _state(out)
-    assert (second["vae_step"], second["step"]) == (1, 2)
+    assert (second["vae_step"], second["step"], second["decoder_step"]) == (1, 2, 2)
+
+
+def test_decoder_phase_keeps_the_latent_space(tmp_path: Path) -> None:
+    """Sharpening the decoder must not move the encoder the transformer was trained on."""
+    vae = M.new_vae(0)
+    trainer = DecoderTrainer(vae, 1e-3, torch.device("cpu"))
+    clip = to_tensor(render(make_scene(5)))[None]
+    with torch.no_grad():
+        before_z = vae.encode(clip).latent_dist.mode()
+        before_y = vae.decode(before_z).sample
+    rng = np.random.default_rng(0)
+    for step in range(2):
+        trainer.step([1], rng, step, 0.0)
+    with torch.no_grad():
+        after_z = vae.encode(clip).latent_dist.mode()
+        after_y = vae.decode(after_z).sample
+    assert torch.equal(before_z, after_z)
+    assert not torch.equal(before_y, after_y)
