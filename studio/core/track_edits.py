@@ -4,9 +4,10 @@ so undo and redo put back exactly those lists (ids of split and gap pieces inclu
 from __future__ import annotations
 
 from abc import abstractmethod
+from dataclasses import replace
 
 from studio.core import trackops
-from studio.core.model import Clip, MediaKind, Project, Track
+from studio.core.model import Clip, Gap, Item, MediaKind, Project, Track
 from studio.core.trackops import EditError
 from studio.core.undo import Command
 
@@ -26,7 +27,7 @@ class TrackEdit(Command):
         if self._after is None:
             after = self.compute(project)  # may raise; nothing has changed yet
             self._before = {tid: list(project.timeline.track(tid).items) for tid in after}
-            self._after = after
+            self._after = {tid: _keep_gap_ids(self._before[tid], items) for tid, items in after.items()}
         self._apply(project, self._after)
 
     def undo(self, project: Project) -> None:
@@ -38,6 +39,25 @@ class TrackEdit(Command):
             track = project.timeline.track(track_id)
             track.items[:] = items
             project.events.track_changed.emit(track)
+
+
+def _keep_gap_ids(before: list[Item], after: list[Item]) -> list[Item]:
+    """A gap spanning exactly the frames a gap spanned before the edit is that gap: it keeps
+    its id, so a selected gap stays selected when an edit elsewhere on its track lays it out again."""
+    spans: dict[tuple[int, int], str] = {}
+    at = 0
+    for item in before:
+        if isinstance(item, Gap):
+            spans[(at, item.duration)] = item.id
+        at += item.duration
+    out: list[Item] = []
+    at = 0
+    for item in after:
+        if isinstance(item, Gap) and (at, item.duration) in spans:
+            item = replace(item, id=spans[(at, item.duration)])
+        out.append(item)
+        at += item.duration
+    return out
 
 
 def _media_frames(project: Project, clip: Clip) -> int | None:

@@ -74,6 +74,22 @@ def test_place_overwrites_and_pads_with_a_gap(project, stack):
     assert right.id != track.items[1].id
 
 
+def test_a_gap_keeps_its_id_through_edits_elsewhere_on_its_track(project, stack):
+    track = project.timeline.tracks[0]
+    stack.push(PlaceClip(track.id, clip(project, "A", duration=10), 0))
+    stack.push(PlaceClip(track.id, b := clip(project, "B", duration=10), 15))
+    gap = track.items[1]
+    assert layout(track) == "A10 g5 B10"
+    stack.push(TrimClip(b.id, "end", -4))  # after the gap: the gap is the same frames
+    assert layout(track) == "A10 g5 B6" and track.items[1].id == gap.id
+    stack.push(PlaceClip(track.id, clip(project, "C", duration=3), 30))
+    assert track.items[1].id == gap.id
+    stack.push(TrimClip(b.id, "start", 2))  # the gap itself changes: a new gap
+    assert layout(track) == "A10 g7 B4 g9 C3" and track.items[1].id != gap.id
+    stack.undo()
+    assert track.items[1].id == gap.id
+
+
 def test_insert_pushes_later_clips_right(project, stack):
     track = project.timeline.tracks[0]
     stack.push(PlaceClip(track.id, clip(project, "A", duration=10), 0))

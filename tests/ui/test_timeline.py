@@ -10,7 +10,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
-from studio.core.edits import UndoStack
+from studio.core.edits import TrimClip, UndoStack
 from studio.core.model import Clip, FrameRange, Gap, MediaItem, Project, Recipe, Shot, Take, Track
 from studio.ui.timeline import MEDIA_MIME, TAKE_MIME, ClipItem, GapItem, TimelineView
 from studio.ui.timeline.style import TRACK_HEIGHT
@@ -367,3 +367,15 @@ def test_dropping_media_and_takes_places_clips(qtbot, view, project, stack):
     stack.undo()
     assert [c.name for c in project.timeline.tracks[0].clips()] == ["A", "B"]
     assert isinstance(view.clip_items()[0], ClipItem)
+
+
+def test_a_selected_gap_stays_selected_through_an_edit_after_it(qtbot, view, project, stack):
+    v1 = project.timeline.tracks[0]
+    between = v1.items[1]
+    qtbot.mouseClick(view.viewport(), LEFT, NO_MOD, point(view, between.id, 6))
+    assert view.selected_ids() == [between.id]
+    stack.push(TrimClip(clip(project, "B").id, "end", -4))  # e.g. from the inspector
+    assert view.selected_ids() == [between.id] and view.item(between.id).selected
+    with qtbot.waitSignal(view.fill_gap_requested) as blocker:
+        qtbot.keyClick(view, Qt.Key.Key_F)
+    assert blocker.args == [v1.id, between.id]
