@@ -82,7 +82,7 @@ against them in `tests/demo`). Objective: Wan's flow matching (predict noise - x
 | | |
 |---|---|
 | hardware | {training.get("hardware", "unknown")} (device `{training.get("device", "cpu")}`), shared with other work |
-| VAE | {training["vae_steps"]} steps, batch {training["vae_batch"]} (17-frame clips, mostly 32x32 crops), {training["vae_minutes"]} min |
+| VAE | {training["vae_steps"]} steps, batch {training["vae_batch"]} (mostly 5-frame clips cropped to 32x32; one step in eight whole 17-frame clips, one whole 64x64 frames), peak learning rate {training.get("vae_lr", "1.5e-4")}, {training["vae_minutes"]} min |
 | transformer | {training["transformer_steps"]} steps, batch {training["batch"]}, {training["transformer_minutes"]} min |
 | decoder (encoder frozen) | {training.get("decoder_steps", 0)} steps, batch {training.get("decoder_batch", 2)} (whole clips), {training.get("decoder_minutes", 0.0)} min |
 

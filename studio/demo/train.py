@@ -58,7 +58,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--vae-minutes", type=float, default=35.0, help="time budget of the VAE phase")
     p.add_argument("--vae-steps", type=int, default=20000, help="step budget of the VAE phase")
     p.add_argument("--vae-batch", type=int, default=4, help="VAE batch size (clips)")
-    p.add_argument("--vae-lr", type=float, default=6e-4, help="VAE peak learning rate")
+    p.add_argument(
+        "--vae-lr",
+        type=float,
+        default=1.5e-4,
+        help="VAE peak learning rate (higher ones collapse its colours; default 1.5e-4)",
+    )
     p.add_argument("--batch", type=int, default=8, help="transformer batch size")
     p.add_argument("--lr", type=float, default=5e-4, help="transformer learning rate")
     p.add_argument(
@@ -211,6 +216,7 @@ class Run:
             "decoder_steps": self.state["decoder_step"],
             "decoder_minutes": round(self.state["decoder_seconds"] / 60, 1),
             "vae_batch": self.args.vae_batch,
+            "vae_lr": self.args.vae_lr,
             "decoder_batch": self.args.decoder_batch,
             "batch": self.args.batch,
             "device": str(self.device),

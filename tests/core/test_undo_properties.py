@@ -82,7 +82,8 @@ def an_edit(draw, p: Project) -> edits.Command:
     if kind == "move_shot":
         return edits.MoveShot(pick(p.shots).id, draw(st.integers(0, 5)))
     if kind == "rename":
-        return edits.RenameShot(pick(p.shots).id, draw(st.text(min_size=1, max_size=8)))
+        # Blank names are refused when the edit is made (tested elsewhere); draw real ones.
+        return edits.RenameShot(pick(p.shots).id, draw(st.text(min_size=1, max_size=8).filter(str.strip)))
     if kind == "add_take":
         take = Take(pick(p.media).id, Recipe(model="demo", seed=draw(st.integers(0, 99))))
         return edits.AddTake(pick(p.shots).id, take, select=draw(st.booleans()))

@@ -12,10 +12,16 @@ from studio.demo.detect import psnr
 from studio.demo.pipeline import DEMO_FOLDER, generate, load_pipeline
 from studio.demo.scenes import FRAMES, HEIGHT, HELD_OUT_SEED_START, WIDTH, make_scene, render
 
-# Measured on the shipped weights with the settings below (22.5 and 20.3 dB after 900
-# transformer steps; an untrained transformer gives 8.2 and 15.8), then lowered for margin
+# Pinned-frame PSNR (dB) each mode must reach with the settings below. Measured on the shipped
+# weights (28.0, 28.4, 18.3 and 26.5 dB after 2364 transformer steps; an untrained transformer
+# gives 8 to 16), then lowered for margin. Extending backward is the weak mode of these weights
 # (see assets/models/demo/README.md for the evaluator's full figures).
-PIN_PSNR_MIN_DB = 17.0
+MODES = {
+    "image to video (first frame)": ([0], 24.0),
+    "extend (first four)": ([0, 1, 2, 3], 24.0),
+    "extend backward (last four)": ([13, 14, 15, 16], 17.0),
+    "infill (both ends)": ([0, 1, 2, 3, 13, 14, 15, 16], 23.0),
+}
 
 
 @pytest.fixture(scope="module")
@@ -44,18 +50,10 @@ def test_text_to_video_gives_17_frames_of_64x64(pipe) -> None:
     assert frames.dtype == np.uint8 and frames.std() > 0
 
 
-MODES = {
-    "image to video (first frame)": [0],
-    "extend (first four)": [0, 1, 2, 3],
-    "extend backward (last four)": [13, 14, 15, 16],
-    "infill (both ends)": [0, 1, 2, 3, 13, 14, 15, 16],
-}
-
-
-@pytest.mark.parametrize("pinned", MODES.values(), ids=MODES.keys())
-def test_pinned_frames_come_back_close_to_the_pins(pipe, pinned: list[int]) -> None:
+@pytest.mark.parametrize(("pinned", "min_db"), MODES.values(), ids=MODES.keys())
+def test_pinned_frames_come_back_close_to_the_pins(pipe, pinned: list[int], min_db: float) -> None:
     real = render(make_scene(HELD_OUT_SEED_START + 7, shapes=1))
     frames = generate(
         pipe, "a ball moving", {t: real[t] for t in pinned}, seed=3, steps=4, guidance=1.0
     )
-    assert psnr(frames[pinned], real[pinned]) >= PIN_PSNR_MIN_DB
+    assert psnr(frames[pinned], real[pinned]) >= min_db
