@@ -41,7 +41,11 @@ class VaeTrainer:
         self.vae = vae
         self.lr = lr
         self.device = device
-        self.opt = torch.optim.AdamW(vae.parameters(), lr=lr, betas=(0.9, 0.99), weight_decay=0.0)
+        self.opt = torch.optim.AdamW(self._trained(vae), lr=lr, betas=(0.9, 0.99), weight_decay=0.0)
+
+    def _trained(self, vae: AutoencoderKLWan) -> list[torch.nn.Parameter]:
+        """The parameters this phase optimises: the whole VAE."""
+        return list(vae.parameters())
 
     def state_dict(self) -> dict:
         return {"opt": self.opt.state_dict()}
@@ -140,12 +144,8 @@ class DecoderTrainer(VaeTrainer):
 
     NOISE = 0.05  # latent jitter (in units of each channel's std): the transformer is never exact
 
-    def __init__(self, vae: AutoencoderKLWan, lr: float, device: torch.device) -> None:
-        self.vae = vae
-        self.lr = lr
-        self.device = device
-        params = [*vae.decoder.parameters(), *vae.post_quant_conv.parameters()]
-        self.opt = torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.99), weight_decay=0.0)
+    def _trained(self, vae: AutoencoderKLWan) -> list[torch.nn.Parameter]:
+        return [*vae.decoder.parameters(), *vae.post_quant_conv.parameters()]
 
     def step(self, seeds: list[int], rng: np.random.Generator, step: int, frac: float) -> float:
         self._set_lr(step, frac)
