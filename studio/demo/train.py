@@ -65,7 +65,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="VAE peak learning rate (higher ones collapse its colours; default 1.5e-4)",
     )
     p.add_argument("--batch", type=int, default=8, help="transformer batch size")
-    p.add_argument("--lr", type=float, default=5e-4, help="transformer learning rate")
+    p.add_argument("--lr", type=float, default=5e-4, help="transformer peak learning rate")
     p.add_argument(
         "--steps", type=int, default=10**9, help="stop after this many transformer steps"
     )
@@ -73,7 +73,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--transformer-minutes",
         type=float,
         default=math.inf,
-        help="time budget of the transformer phase (default: until --steps or Ctrl-C)",
+        help="time budget of the transformer phase (default: until --steps or Ctrl-C); "
+        "the learning rate falls along a cosine to a tenth of its peak over the budget",
     )
     p.add_argument(
         "--decoder-minutes",
@@ -350,7 +351,10 @@ def run_transformer_phase(run: Run, stop: dict) -> None:
         run.export()
         return True
 
-    train_phase(run, stop, phase, lambda: run.flow.step(args.batch, run.rng, st["step"]), evaluate)
+    def step() -> float:
+        return run.flow.step(args.batch, run.rng, st["step"], phase.fraction(st))
+
+    train_phase(run, stop, phase, step, evaluate)
     if not stop["now"]:
         evaluate()
 

@@ -28,6 +28,23 @@ from studio.demo.vace import encode, fold_mask, frame_mask
 log = logging.getLogger(__name__)
 
 
+def set_lr(
+    opt: torch.optim.Optimizer, peak: float, step: int, frac: float, warmup: int
+) -> None:
+    """Warm up over `warmup` steps, then a cosine from the peak down to a tenth of it.
+
+    `frac` is how much of the phase's budget is spent, so a phase resumed with a larger budget
+    goes on from a higher rate again.
+    """
+    lr = (
+        peak
+        * min(1.0, (step + 1) / warmup)
+        * (0.1 + 0.45 * (1 + math.cos(math.pi * min(frac, 1.0))))
+    )
+    for group in opt.param_groups:
+        group["lr"] = lr
+
+
 def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
     """Mean PSNR (dB) over videos in [-1, 1], measured on 8-bit values like a decoded file."""
     qa = a.clamp(-1, 1).add(1).mul(127.5).round()
@@ -74,14 +91,7 @@ class VaeTrainer:
         return torch.stack(clips).to(self.device)
 
     def _set_lr(self, step: int, frac: float) -> None:
-        """Warm up over 100 steps, then a cosine from the peak down to a tenth of it."""
-        lr = (
-            self.lr
-            * min(1.0, (step + 1) / 100)
-            * (0.1 + 0.45 * (1 + math.cos(math.pi * min(frac, 1.0))))
-        )
-        for group in self.opt.param_groups:
-            group["lr"] = lr
+        set_lr(self.opt, self.lr, step, frac, warmup=100)
 
     def _optimise(self, y: torch.Tensor, x: torch.Tensor, z: torch.Tensor) -> float:
         loss = F.l1_loss(y, x) + F.mse_loss(y, x) + 1e-6 * z.pow(2).mean()
@@ -271,7 +281,7 @@ class FlowTrainer:
             )[0]
         return F.mse_loss(pred.float(), target)
 
-    def step(self, batch_size: int, rng: np.random.Generator, step: int) -> float:
+    def step(self, batch_size: int, rng: np.random.Generator, step: int, frac: float) -> float:
         if len(self.buffer) < 4 * batch_size:
             self._fill(4 * batch_size - len(self.buffer), rng)
         self._fill(max(1, batch_size // 4), rng)
@@ -287,8 +297,7 @@ class FlowTrainer:
         noise = torch.from_numpy(
             rng.standard_normal((len(batch), *batch[0]["x0"].shape)).astype(np.float32)
         ).to(self.device)
-        for group in self.opt.param_groups:
-            group["lr"] = self.lr * min(1.0, (step + 1) / 200)
+        set_lr(self.opt, self.lr, step, frac, warmup=200)
         loss = self._loss(self.transformer, batch, sigmas, noise, texts)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()

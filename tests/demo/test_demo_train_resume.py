@@ -12,7 +12,7 @@ from studio.demo import model as M
 from studio.demo.data import to_tensor
 from studio.demo.scenes import make_scene, render
 from studio.demo.train import main
-from studio.demo.trainsteps import DecoderTrainer
+from studio.demo.trainsteps import DecoderTrainer, set_lr
 
 
 def _state(out: Path) -> dict:
@@ -63,3 +63,19 @@ def test_decoder_phase_keeps_the_latent_space(tmp_path: Path) -> None:
         after_y = vae.decode(after_z).sample
     assert torch.equal(before_z, after_z)
     assert not torch.equal(before_y, after_y)
+
+
+def test_learning_rate_warms_up_then_falls_to_a_tenth_over_the_budget() -> None:
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+
+    def lr(step: int, frac: float) -> float:
+        set_lr(opt, 2e-3, step, frac, warmup=100)
+        return opt.param_groups[0]["lr"]
+
+    assert lr(0, 0.0) == 2e-5  # first warm-up step
+    assert lr(500, 0.0) == 2e-3  # peak
+    assert lr(500, 0.5) == 2e-3 * 0.55  # halfway down the cosine
+    assert abs(lr(500, 1.0) - 2e-4) < 1e-12  # a tenth at the end of the budget
+    assert lr(500, 3.0) == lr(500, 1.0)  # past the budget it stays there
+    # A phase resumed with a larger budget is earlier in its schedule, so its rate is higher.
+    assert lr(500, 0.4) > lr(500, 0.8)
