@@ -3,6 +3,7 @@
 import copy
 
 import pytest
+from undo_checks import assert_undo_then_redo_restore
 
 from studio.core.edits import (
     AddMedia,
@@ -175,13 +176,7 @@ def test_undo_and_redo_restore_exactly(project, stack):
     stack.push(SplitClip(a.id, 7))
     stack.push(AddTrack())
     stack.push(MoveClip(a.id, project.timeline.tracks[1].id, 0))
-    after = copy.deepcopy(project)
-    while stack.can_undo:
-        stack.undo()
-    assert project == before
-    while stack.can_redo:
-        stack.redo()
-    assert project == after
+    assert_undo_then_redo_restore(stack, project, before)
 
 
 def test_storyboard_edits(project, stack):

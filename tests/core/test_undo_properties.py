@@ -4,6 +4,7 @@ import copy
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from undo_checks import assert_undo_then_redo_restore
 
 from studio.core import edits
 from studio.core.model import (
@@ -118,16 +119,6 @@ def check_track_invariants(p: Project) -> None:
             if media.kind is not MediaKind.IMAGE:
                 assert 0 <= c.source_range.start
                 assert c.source_range.end_exclusive <= media.frames
-
-
-def assert_undo_then_redo_restore(stack, project, original):
-    edited = copy.deepcopy(project)
-    while stack.can_undo:
-        stack.undo()
-    assert project == original
-    while stack.can_redo:
-        stack.redo()
-    assert project == edited
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
