@@ -18,6 +18,7 @@ import os
 import signal
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -388,6 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("httpx", "transformers", "diffusers"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     torch.set_num_threads(args.threads)
+    # Under bfloat16 autocast the RMS norms get bfloat16 input and float32 weights, so torch
+    # takes its unfused path and says so; the result is right, and it is known.
+    warnings.filterwarnings("ignore", message="Mismatch dtype between input and weight")
     device = pick_device(args.device)
     run = Run(args, device)
     if run.load():
