@@ -173,20 +173,27 @@ class CloseGap(TrackEdit):
         return {track.id: trackops.close_gap(track.items, self.gap_id)}
 
 
+def free_track_name(tracks: list[Track]) -> str:
+    """The first V<n> no track is called."""
+    taken = {t.name for t in tracks}
+    return next(f"V{n}" for n in range(1, len(tracks) + 2) if f"V{n}" not in taken)
+
+
 class AddTrack(Command):
     text = "Add Track"
 
-    def __init__(self, name: str | None = None, index: int | None = None) -> None:
+    def __init__(
+        self, name: str | None = None, index: int | None = None, track: Track | None = None
+    ) -> None:
+        """Adds `track` (an empty one named `name`, or the first free V<n>, when None) at
+        `index` (the end when None). Passing the track lets a macro's later commands name it."""
         self.name, self.index = name, index
-        self.track: Track | None = None
+        self.track: Track | None = track
 
     def redo(self, project: Project) -> None:
         tracks = project.timeline.tracks
         if self.track is None:
-            taken = {t.name for t in tracks}
-            name = self.name or next(f"V{n}" for n in range(1, len(tracks) + 2)
-                                     if f"V{n}" not in taken)
-            self.track = Track(name)
+            self.track = Track(self.name or free_track_name(tracks))
         self._at = len(tracks) if self.index is None else max(0, min(self.index, len(tracks)))
         tracks.insert(self._at, self.track)
         project.events.track_added.emit(self.track, self._at)

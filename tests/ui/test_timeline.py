@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from studio.core.edits import TrimClip, UndoStack
 from studio.core.model import Clip, FrameRange, Gap, MediaItem, Project, Recipe, Shot, Take, Track
 from studio.ui.timeline import MEDIA_MIME, TAKE_MIME, ClipItem, GapItem, TimelineView
-from studio.ui.timeline.style import TRACK_HEIGHT
+from studio.ui.timeline.style import TRACK_HEIGHT, TRACK_SPACING
 
 LEFT = Qt.MouseButton.LeftButton
 NO_MOD = Qt.KeyboardModifier.NoModifier
@@ -379,3 +379,25 @@ def test_a_selected_gap_stays_selected_through_an_edit_after_it(qtbot, view, pro
     with qtbot.waitSignal(view.fill_gap_requested) as blocker:
         qtbot.keyClick(view, Qt.Key.Key_F)
     assert blocker.args == [v1.id, between.id]
+
+
+def test_dropping_under_the_lowest_track_makes_a_new_track_for_the_clip(qtbot, view, project, stack):
+    view.set_snapping(False)
+    before = [t.name for t in project.timeline.tracks]
+    d = project.media[3]
+    mime = QMimeData()
+    mime.setData(MEDIA_MIME, json.dumps({"media_id": d.id}).encode())
+    under = row_y(view, "V1") + TRACK_HEIGHT + TRACK_SPACING
+    _drop(view, mime, QPoint(round(view.frame_to_x(12)), under))
+    lowest = project.timeline.tracks[0]
+    assert [t.name for t in project.timeline.tracks] == ["V3", *before]
+    assert placement(project, "d") == ("V3", 12, 48)
+    # It is drawn where it was dropped, under the old lowest track, and the clip is selected.
+    assert view.track_items[lowest.id].y() > view.track_items[project.timeline.tracks[1].id].y()
+    assert view.selected_ids() == [clip(project, "d").id]
+    # One undo takes back the clip and the track together.
+    stack.undo()
+    assert [t.name for t in project.timeline.tracks] == before
+    # A drop on the lowest track itself still lands on it.
+    _drop(view, mime, QPoint(round(view.frame_to_x(70)), row_y(view, "V1")))
+    assert placement(project, "d") == ("V1", 70, 48)

@@ -1,5 +1,6 @@
 """Dropping a take (from the storyboard) or a media item (from the media panel) onto a track
-places it there as a new clip (an overwrite edit, as dragging into a timeline does)."""
+places it there as a new clip (an overwrite edit, as dragging into a timeline does). Dropping it
+in the empty space under the lowest track makes a new track there for it, in one undo step."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from PySide6.QtCore import QEvent, QMimeData, QObject, QPointF, QRectF
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from studio.core.edits import PlaceClip
-from studio.core.model import Clip, FrameRange, MediaKind, Project
+from studio.core.edits import AddTrack, Macro, PlaceClip
+from studio.core.model import Clip, FrameRange, MediaKind, Project, Track
+from studio.core.track_edits import free_track_name
 from studio.ui.timeline.items import TrackItem
 from studio.ui.timeline.snapping import edge_targets, snap
-from studio.ui.timeline.style import SNAP_DISTANCE, TRACK_HEIGHT
+from studio.ui.timeline.style import SNAP_DISTANCE, TRACK_HEIGHT, TRACK_SPACING
 
 if TYPE_CHECKING:
     from studio.ui.timeline.view import TimelineView
@@ -114,16 +116,28 @@ class DropController(QObject):
             return
         track_item, frame = target
         event.acceptProposedAction()
-        if self.view.push(PlaceClip(track_item.track.id, clip, frame)):
+        if track_item is None:
+            tracks = self.view.project.timeline.tracks
+            track = Track(free_track_name(tracks))
+            command = Macro(
+                "Place Clip on New Track",
+                [AddTrack(index=0, track=track), PlaceClip(track.id, clip, frame)],
+            )
+        else:
+            command = PlaceClip(track_item.track.id, clip, frame)
+        if self.view.push(command):
             self.view.select([clip.id])
 
-    def target(self, pos: QPointF, clip: Clip) -> tuple[TrackItem, int] | None:
-        """The track and start frame a drop at a viewport point lands on (snapped)."""
+    def target(self, pos: QPointF, clip: Clip) -> tuple[TrackItem | None, int] | None:
+        """The track and start frame a drop at a viewport point lands on (snapped). The track is
+        None under the lowest one, where the drop makes a new lowest track."""
         view = self.view
         scene_y = view.mapToScene(pos.toPoint()).y()
-        track_item = view.track_item_at_scene_y(scene_y) or view.nearest_track_item(scene_y)
-        if track_item is None:
-            return None
+        track_item = view.track_item_at_scene_y(scene_y)
+        if track_item is None and scene_y < self._new_row_y():
+            track_item = view.nearest_track_item(scene_y)
+            if track_item is None:
+                return None
         frame = max(0, round(view.x_to_frame(pos.x())))
         if view.snapping:
             targets = edge_targets(view.project.timeline, view.playhead)
@@ -131,6 +145,13 @@ class DropController(QObject):
             if found is not None and frame + found.shift >= 0:
                 frame += found.shift
         return track_item, frame
+
+    def _new_row_y(self) -> float:
+        """Where a new lowest track would be drawn: just under the lowest one."""
+        tracks = self.view.project.timeline.tracks
+        if not tracks:
+            return 0.0
+        return self.view.track_items[tracks[0].id].y() + TRACK_HEIGHT + TRACK_SPACING
 
     def _show(self, pos: QPointF) -> None:
         if self.clip is None:
@@ -140,5 +161,6 @@ class DropController(QObject):
             self.marker.hide()
             return
         track_item, frame = target
-        self.marker.setRect(QRectF(frame, track_item.y(), self.clip.duration, TRACK_HEIGHT))
+        y = self._new_row_y() if track_item is None else track_item.y()
+        self.marker.setRect(QRectF(frame, y, self.clip.duration, TRACK_HEIGHT))
         self.marker.show()

@@ -284,7 +284,8 @@ class TimelineView(QGraphicsView):
         visible = max(1.0, self.viewport().width() / self._scale)
         # A screen of room after the end (or the playhead) to drop, move and zoom into.
         width = max(self.project.timeline.duration, self._playhead) + visible
-        height = RULER_HEIGHT + rows * (TRACK_HEIGHT + TRACK_SPACING) + 8
+        # A row of room under the lowest track, where a drop makes a new track.
+        height = RULER_HEIGHT + (rows + 1) * (TRACK_HEIGHT + TRACK_SPACING)
         for track_item in self.track_items.values():
             track_item.set_width(width)
         self.ruler.set_width(width)
