@@ -97,28 +97,34 @@ FAMILIES: tuple[Family, ...] = (
 )
 
 
-_plugin_families: tuple[Family, ...] | None = None
+# The plugin families and the disabled plugins they were read under.
+_plugin_families: tuple[frozenset[str], tuple[Family, ...]] | None = None
 
 
 def all_families() -> tuple[Family, ...]:
-    """The built-in families, then those plugins contribute (read once per process)."""
+    """The built-in families, then those plugins contribute.
+
+    Read once per process and again when the user's disabled plugins change, so a long-lived
+    engine host follows a backend switched off or on in Preferences at its next job."""
     global _plugin_families
-    if _plugin_families is None:
-        _plugin_families = _families_from_plugins()
-    return FAMILIES + _plugin_families
+    from studio.core.settings import load_settings
+
+    disabled = frozenset(load_settings().disabled_plugins)
+    if _plugin_families is None or _plugin_families[0] != disabled:
+        _plugin_families = (disabled, _families_from_plugins(disabled))
+    return FAMILIES + _plugin_families[1]
 
 
 def reload_families() -> None:
-    """Forget the plugin families (after plugins or settings change)."""
+    """Forget the plugin families (after plugins are installed or removed)."""
     global _plugin_families
     _plugin_families = None
 
 
-def _families_from_plugins() -> tuple[Family, ...]:
+def _families_from_plugins(disabled: frozenset[str]) -> tuple[Family, ...]:
     from studio.core.plugins import PluginRegistry
-    from studio.core.settings import load_settings
 
-    registry = PluginRegistry.discover(disabled=set(load_settings().disabled_plugins))
+    registry = PluginRegistry.discover(disabled=set(disabled))
     found: list[Family] = []
     for contribution in registry.contributions("backends"):
         value = registry.load(contribution)

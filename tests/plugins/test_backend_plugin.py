@@ -45,3 +45,13 @@ def test_without_the_plugin_cogvideox_is_unknown(cog_folder):
     with pytest.raises(BadInput, match="CogVideoXPipeline"):
         families.inspect_model(cog_folder)
     assert all(not f.name.startswith("cogvideox") for f in families.all_families())
+
+
+def test_a_backend_switched_off_and_on_is_followed_without_a_restart(cog_folder):
+    """The engine host is one long process: it must see Preferences change at its next job."""
+    assert families.inspect_model(cog_folder).family.name == "cogvideox"
+    save_settings(Settings(disabled_plugins=["cogvideox_backend"]))
+    with pytest.raises(BadInput, match="CogVideoXPipeline"):
+        families.inspect_model(cog_folder)
+    save_settings(Settings())
+    assert families.inspect_model(cog_folder).family.name == "cogvideox"
