@@ -19,7 +19,7 @@ from studio.core import bundle
 from studio.core.edits import AddMedia, UndoStack
 from studio.core.errors import BadInput, StudioError
 from studio.core.model import MediaItem, MediaKind, Project
-from studio.core.timecode import rate_text
+from studio.core.timecode import rate_mismatch, rate_text
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,9 @@ class _Importer:
             return f"{file.name} is already in the project as {item.name} ({item.path})"
         self.stack.push(AddMedia(item))
         self.dirty = True
-        return f"imported {file.name}: {_describe(item)} -> {item.path}"
+        text = f"imported {file.name}: {_describe(item)} -> {item.path}"
+        warning = _rate_warning(self.project, item)
+        return f"{text}\nnote: {warning}" if warning else text
 
     def timeline(self, file: Path) -> str:
         if not file.is_file():
@@ -119,6 +121,12 @@ def _describe(item: MediaItem) -> str:
         return f"image {item.width}x{item.height}"
     return (f"video {item.width}x{item.height}, {item.frames} frames at "
             f"{rate_text(item.rate)} fps")
+
+
+def _rate_warning(project: Project, item: MediaItem) -> str | None:
+    if item.kind is MediaKind.IMAGE:
+        return None
+    return rate_mismatch(item.rate, project.rate)
 
 
 class _CopyBar:

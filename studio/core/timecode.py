@@ -50,6 +50,20 @@ def rate_text(rate: Fraction) -> str:
     return str(rate.numerator) if rate.denominator == 1 else f"{rate.numerator}/{rate.denominator}"
 
 
+def rate_mismatch(media_rate: Fraction, project_rate: Fraction) -> str | None:
+    """What a user must know about footage at another rate than the project's, or None.
+
+    The timeline shows one source frame per timeline frame (clips are not retimed), so such
+    footage plays faster or slower than it was shot."""
+    if media_rate == project_rate:
+        return None
+    speed = float(project_rate / media_rate)
+    return (
+        f"{rate_text(media_rate)} fps footage in a {rate_text(project_rate)} fps project plays "
+        f"frame for frame, at {speed:.1%} of its speed (clips are not retimed)"
+    )
+
+
 def is_drop_frame_rate(rate: Fraction) -> bool:
     return rate in (Fraction(30000, 1001), Fraction(60000, 1001))
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.edits import AddMedia, RemoveMedia
 from studio.core.model import MediaItem, MediaKind, Project
+from studio.core.timecode import rate_mismatch, rate_text
 from studio.ui.background import Background
 from studio.ui.drag import start_drag
 from studio.ui.media_import import IMAGE_SUFFIXES, VIDEO_SUFFIXES, is_importable
@@ -201,13 +202,17 @@ class MediaPanel(QWidget):
             self._fill(item, media)
 
     def _fill(self, item: QListWidgetItem, media: MediaItem) -> None:
+        warning = None
         if media.kind is MediaKind.IMAGE:
             detail = f"image {media.width}×{media.height}"
         else:
-            detail = f"{media.frames} frames @ {media.rate} fps, {media.width}×{media.height}"
+            detail = (f"{media.frames} frames @ {rate_text(media.rate)} fps, "
+                      f"{media.width}×{media.height}")
+            warning = rate_mismatch(media.rate, self.project.rate)
         origin = "generated" if media.generated else "imported"
-        item.setText(f"{media.name}\n{detail} · {origin}")
-        item.setToolTip(media.path)
+        mark = " · ⚠ other rate" if warning else ""
+        item.setText(f"{media.name}\n{detail} · {origin}{mark}")
+        item.setToolTip(f"{media.path}\n{warning}" if warning else media.path)
         pixmap = QPixmap(ICON)
         pixmap.fill(Qt.GlobalColor.darkGray)
         image = self.thumbnails.get(self._bundle_dir() / media.path, 0,

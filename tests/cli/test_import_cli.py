@@ -39,7 +39,10 @@ def test_import_video_and_image(project_dir, footage, capsys):
     assert main(["import", str(project_dir), str(clip), str(still)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("imported Beach Take 3.mkv: video 64x48, 6 frames at 24000/1001 fps")
-    assert out[1].startswith("imported poster_000000.png: image 64x48")
+    # The project is at 24 fps: the user is told the footage will not keep its speed.
+    assert out[1] == ("note: 24000/1001 fps footage in a 24 fps project plays frame for frame, "
+                      "at 100.1% of its speed (clips are not retimed)")
+    assert out[2].startswith("imported poster_000000.png: image 64x48")
 
     project = bundle.load_project(project_dir)
     video, image = project.media
@@ -51,6 +54,16 @@ def test_import_video_and_image(project_dir, footage, capsys):
     assert (image.kind, image.frames, image.width, image.height) == (MediaKind.IMAGE, 1, 64, 48)
     # The stored copy is the footage, frame for frame.
     assert np.array_equal(read_frames(project_dir / video.path), frames)
+
+
+def test_footage_at_the_project_rate_gets_no_note(project_dir, tmp_path, capsys):
+    from fractions import Fraction
+
+    frames = np.zeros((3, 16, 16, 3), np.uint8)
+    clip = write_video(tmp_path / "same.mp4", frames, Fraction(24))
+    assert main(["import", str(project_dir), str(clip)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 1 and out[0].startswith("imported same.mp4: video 16x16, 3 frames at 24 fps")
 
 
 def test_importing_the_same_footage_twice_stores_it_once(project_dir, footage, capsys):

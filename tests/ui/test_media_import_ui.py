@@ -33,3 +33,21 @@ def test_import_never_reuses_a_file_that_holds_other_content(make_window, qtbot,
         media.import_paths([source])
     assert again.args[0] == [item]
     assert window.session.project.media == [item] and media.list.count() == 1
+
+
+def test_footage_at_another_rate_is_marked_in_the_media_list(make_window, qtbot, tmp_path):
+    from fractions import Fraction
+
+    from studio.media import write_video
+
+    window = make_window()
+    media = window.panels.media
+    assert window.session.project.rate == 24
+    for name, rate in (("plate-24.mp4", Fraction(24)), ("plate-30.mp4", Fraction(30))):
+        source = write_video(tmp_path / name, np.zeros((4, 16, 16, 3), np.uint8), rate)
+        with qtbot.waitSignal(media.imported, timeout=60000):
+            media.import_paths([source])
+    same, other = (media.list.item(i) for i in range(2))
+    assert "other rate" not in same.text() and "30 fps" in other.text()
+    assert "other rate" in other.text()
+    assert "at 80.0% of its speed" in other.toolTip()
