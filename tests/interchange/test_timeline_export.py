@@ -21,9 +21,9 @@ from studio.interchange.reading import read_timeline
 RATES = ["23.976", "24", "25", "29.97", "30", "50", "59.94", "60"]
 SUFFIX = {"otio": ".otio", "fcp7": ".xml", "fcpx": ".fcpxml", "edl": ".edl", "aaf": ".aaf"}
 # Which formats bring the studio metadata and the markers back (an EDL cannot hold the
-# recipe; the AAF adapter writes neither; the EDL reader misses drop-frame locators).
+# recipe, nor the AAF the adapter writes; the EDL reader misses drop-frame locators).
 KEEPS_STUDIO = {"otio", "fcp7", "fcpx"}
-KEEPS_MARKERS = {"otio", "fcp7", "fcpx", "edl"}
+KEEPS_MARKERS = {"otio", "fcp7", "fcpx", "edl", "aaf"}
 
 
 def _expected(project, track) -> list[tuple]:
@@ -112,6 +112,9 @@ def test_export_reads_back_as_the_cut(tmp_path: Path, fmt: str, rate_name: str) 
         if keeps_markers and model_clip.shot_id:
             shot_name = project.shot(model_clip.shot_id).name
             assert [m.name.lower() for m in clip.markers] == [shot_name.lower()]
+            # At the clip's first frame, in its source time.
+            start = clip.markers[0].marked_range.start_time
+            assert round(start.value) == model_clip.source_range.start
 
 
 def test_edl_has_one_file_per_track_with_reels_and_clip_names(built, tmp_path: Path) -> None:
