@@ -32,6 +32,14 @@ def render_card(training: dict, results: dict) -> str:
         f"| seam ratio, {m} | {v:.2f} (real clips: {results['seam_ratio_real_clips'][m]:.2f}) | |"
         for m, v in results["seam_ratio"].items()
     )
+    by_part = results.get("vae_psnr_by_latent_frame_db")
+    vae_parts = (
+        "| VAE PSNR by latent frame (the first frame, then each 4-frame chunk in turn) | "
+        + " / ".join(f"{v:.1f}" for v in by_part)
+        + " dB | |\n"
+        if by_part
+        else ""
+    )
     t = TARGETS
     met = (
         results["vae_psnr_db"] >= t["vae"]
@@ -95,7 +103,7 @@ weights after {training["transformer_steps"]} transformer steps.
 | figure | value | target |
 |---|---|---|
 | VAE reconstruction PSNR | {results["vae_psnr_db"]:.2f} dB | >= {t["vae"]} dB ({_mark(results["vae_psnr_db"] >= t["vae"])}) |
-| colour of the moving shape | {results["colour_accuracy"] * 100:.0f}% | >= {t["colour"] * 100:.0f}% ({_mark(results["colour_accuracy"] >= t["colour"])}) |
+{vae_parts}| colour of the moving shape | {results["colour_accuracy"] * 100:.0f}% | >= {t["colour"] * 100:.0f}% ({_mark(results["colour_accuracy"] >= t["colour"])}) |
 | direction of motion | {results["direction_accuracy"] * 100:.0f}% | >= {t["direction"] * 100:.0f}% ({_mark(results["direction_accuracy"] >= t["direction"])}) |
 {pins}
 | pinned frames, worst mode | {results["pin_psnr_min_mode_db"]:.2f} dB | >= {t["pins"]} dB ({_mark(results["pin_psnr_min_mode_db"] >= t["pins"])}) |

@@ -1,0 +1,53 @@
+"""`python -m studio.demo.evaluate` measures a model folder and writes its card from the figures."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from studio.demo.card import TARGETS
+from studio.demo.evaluate import MODES, main
+from studio.demo.pipeline import DEMO_FOLDER
+
+
+def test_evaluate_prints_the_figures_and_writes_the_card(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "demo"
+    shutil.copytree(DEMO_FOLDER, folder)
+    out = tmp_path / "eval.json"
+    argv = ["--model", str(folder), "--count", "2", "--steps", "2", "--threads", "1"]
+    assert main([*argv, "--json", str(out), "--card"]) == 0
+    printed = capsys.readouterr().out
+    results = json.loads(out.read_text())
+
+    assert 10.0 < results["vae_psnr_db"] < 60.0
+    parts = results["vae_psnr_by_latent_frame_db"]
+    assert len(parts) == 5  # the first frame, then four 4-frame chunks of the 17
+    # The whole clip's PSNR comes from the mean error, so it lies among its parts'.
+    assert min(parts) - 0.5 <= results["vae_psnr_db"] <= max(parts) + 0.5
+    assert set(results["pin_psnr_db"]) == set(MODES)
+    assert results["pin_psnr_min_mode_db"] == min(results["pin_psnr_db"].values())
+    assert results["colour_accuracy"] in (0.0, 0.5, 1.0)
+    assert f"VAE reconstruction PSNR: {results['vae_psnr_db']:.2f} dB" in printed
+
+    card = (folder / "README.md").read_text()
+    assert f"| VAE reconstruction PSNR | {results['vae_psnr_db']:.2f} dB" in card
+    assert " / ".join(f"{v:.1f}" for v in parts) + " dB" in card
+    for mode, value in results["pin_psnr_db"].items():
+        assert f"| pinned frames, {mode} | {value:.2f} dB |" in card
+    vae_ok = results["vae_psnr_db"] >= TARGETS["vae"]
+    assert ("meets target" if vae_ok else "below target") in card.split("VAE reconstruction")[1]
+
+
+def test_evaluate_refuses_a_folder_that_is_not_a_model(tmp_path: Path, capsys) -> None:
+    assert main(["--model", str(tmp_path)]) == 2
+    assert "is not a diffusers model folder" in capsys.readouterr().err
+
+
+def test_evaluate_has_help(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    assert "--card" in capsys.readouterr().out
