@@ -186,7 +186,8 @@ class StoryboardPanel(QWidget):
     def _new_shot(self, name: str, mode: Mode = Mode.TEXT,
                   references: list[str] | None = None) -> Shot:
         """A new shot as the user's preferences and the model ask: the default model and
-        preset, at the model's own size when it has one, else the project's."""
+        preset, at the model's own size when it has one, else the project's. It is made at the
+        project's frame rate, so its takes play on the timeline as they do on their own."""
         prefs = load_settings()
         shot = Shot(name=name, prompt="", mode=mode, references=list(references or []))
         if prefs.default_model:
@@ -194,6 +195,7 @@ class StoryboardPanel(QWidget):
         size = self.native_size(shot.model)
         shot.settings.width, shot.settings.height = size or (self.project.width,
                                                              self.project.height)
+        shot.settings.fps = self.project.rate
         shot.settings.preset = prefs.preset
         return shot
 

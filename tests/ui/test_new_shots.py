@@ -32,3 +32,15 @@ def test_new_shots_start_at_the_size_the_model_was_trained_at(make_window):
                                             spatial=16, temporal=4, native=(64, 64))])
     shot = window.panels.storyboard.add_shot()
     assert (shot.model, shot.settings.width, shot.settings.height) == ("demo", 64, 64)
+
+
+def test_new_shots_are_made_at_the_projects_frame_rate(make_window):
+    """A take at another rate would play faster or slower on the timeline than on its own."""
+    from fractions import Fraction
+
+    window = make_window()
+    project = window.session.project
+    project.rate = Fraction(25)
+    shot = window.panels.storyboard.add_shot()
+    assert shot.settings.fps == Fraction(25)
+    assert window.panels.inspector.fps.currentText() == "25"

@@ -98,9 +98,9 @@ def test_inspector_edits_are_undoable_commands(make_window):
     assert shot.settings.seed != seed
     inspector.seed_lock.click()
     assert shot.settings.seed_locked and inspector.seed_lock.text() == "Locked"
-    inspector.seconds.setValue(2.0)  # 2 s at 8 fps, rounded to the model's 4k+1
+    inspector.seconds.setValue(2.0)  # 2 s at the project's 24 fps, rounded to the model's 4k+1
     inspector.seconds.editingFinished.emit()
-    assert shot.settings.frames == 17
+    assert shot.settings.frames == 49
 
 
 def test_inspector_offers_only_models_that_can_do_the_mode(make_window):
