@@ -59,7 +59,8 @@ def _track_markers(track: otio.schema.Track) -> list[tuple[int, otio.schema.Mark
 
 def _add_markers(path: Path, timeline: otio.schema.Timeline) -> None:
     tracks = timeline.video_tracks()
-    if not any(_track_markers(t) for t in tracks):
+    per_track = [_track_markers(t) for t in tracks]
+    if not any(per_track):
         return
     with aaf2.open(str(path), "rw") as f:
         composition = next(f.content.toplevel())
@@ -74,9 +75,8 @@ def _add_markers(path: Path, timeline: otio.schema.Timeline) -> None:
                 "markers cannot be placed"
             )
         next_id = max(s.slot_id for s in composition.slots) + 1
-        for number, (slot, track) in enumerate(zip(picture, tracks), start=1):
+        for number, (slot, markers) in enumerate(zip(picture, per_track), start=1):
             slot["PhysicalTrackNumber"].value = number
-            markers = _track_markers(track)
             if not markers:
                 continue
             events = f.create.EventMobSlot()

@@ -97,21 +97,26 @@ FAMILIES: tuple[Family, ...] = (
 )
 
 
-# The plugin families and the disabled plugins they were read under.
-_plugin_families: tuple[frozenset[str], tuple[Family, ...]] | None = None
+# The plugin families, keyed by the settings file's modification time and size when read.
+_plugin_families: tuple[tuple[int, int] | None, tuple[Family, ...]] | None = None
 
 
 def all_families() -> tuple[Family, ...]:
     """The built-in families, then those plugins contribute.
 
-    Read once per process and again when the user's disabled plugins change, so a long-lived
-    engine host follows a backend switched off or on in Preferences at its next job."""
+    Read once per process and again when the settings file changes (a stat, not a parse, per
+    call), so a long-lived engine host follows a backend switched off or on in Preferences at
+    its next job."""
     global _plugin_families
-    from studio.core.settings import load_settings
+    from studio.core.settings import settings_path
 
-    disabled = frozenset(load_settings().disabled_plugins)
-    if _plugin_families is None or _plugin_families[0] != disabled:
-        _plugin_families = (disabled, _families_from_plugins(disabled))
+    try:
+        info = settings_path().stat()
+        stamp: tuple[int, int] | None = (info.st_mtime_ns, info.st_size)
+    except OSError:
+        stamp = None
+    if _plugin_families is None or _plugin_families[0] != stamp:
+        _plugin_families = (stamp, _families_from_plugins())
     return FAMILIES + _plugin_families[1]
 
 
@@ -121,10 +126,11 @@ def reload_families() -> None:
     _plugin_families = None
 
 
-def _families_from_plugins(disabled: frozenset[str]) -> tuple[Family, ...]:
+def _families_from_plugins() -> tuple[Family, ...]:
     from studio.core.plugins import PluginRegistry
+    from studio.core.settings import load_settings
 
-    registry = PluginRegistry.discover(disabled=set(disabled))
+    registry = PluginRegistry.discover(disabled=set(load_settings().disabled_plugins))
     found: list[Family] = []
     for contribution in registry.contributions("backends"):
         value = registry.load(contribution)
