@@ -83,7 +83,8 @@ templates and synonyms are held out for evaluation.
 
 VACE masks during training: nothing pinned, first frame, first k frames, last k frames, both ends,
 built by the same formulas as the pipeline's `prepare_video_latents` / `prepare_masks` (tested
-against them in `tests/demo`). Objective: Wan's flow matching (predict noise - x0), EMA weights.
+against them in `tests/demo`). Objective: Wan's flow matching (predict noise - x0), EMA weights;
+with a shape weight, the latents a shape touches count that much more in the loss.
 
 ## Training run
 
@@ -91,7 +92,7 @@ against them in `tests/demo`). Objective: Wan's flow matching (predict noise - x
 |---|---|
 | hardware | {training.get("hardware", "unknown")} (device `{training.get("device", "cpu")}`), shared with other work |
 | VAE | {training["vae_steps"]} steps, batch {training["vae_batch"]} (mostly 5-frame clips cropped to 32x32; one step in eight whole 17-frame clips, one whole 64x64 frames), peak learning rate {training.get("vae_lr", "1.5e-4")}, {training["vae_minutes"]} min |
-| transformer | {training["transformer_steps"]} steps, batch {training["batch"]}, {training["transformer_minutes"]} min |
+| transformer | {training["transformer_steps"]} steps, batch {training["batch"]}, {training["transformer_minutes"]} min{_shape_weighting(training)} |
 | decoder (encoder frozen) | {training.get("decoder_steps", 0)} steps, batch {training.get("decoder_batch", 2)} (whole clips), {training.get("decoder_minutes", 0.0)} min |
 
 ## Evaluation (`python -m studio.demo.evaluate`)
@@ -120,6 +121,15 @@ difference inside the generated part (about 1 is seamless).
 `python -m studio.demo.train --init-from assets/models/demo --out runs/demo` (add `--device cuda`
 on a GPU) continues from these weights; see `python -m studio.demo.train --help`.
 """
+
+
+def _shape_weighting(training: dict) -> str:
+    weight = training.get("shape_weight", 0.0)
+    if not weight:
+        return ""
+    since = training.get("shape_weight_from_step", 0)
+    when = f"from step {since}" if since else "throughout"
+    return f"; shape latents weighted {1 + weight:g}x {when}"
 
 
 def write_card(folder: Path, results: dict) -> Path:

@@ -177,6 +177,16 @@ def _shape_mask(
     return inside & (np.abs(u) <= frac * half)
 
 
+def shape_masks(scene: Scene, frames: int = FRAMES) -> np.ndarray:
+    """Where the shapes are: bool (frames, HEIGHT, WIDTH), True on pixels whose centre a shape covers."""
+    ys, xs = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32) + 0.5
+    out = np.zeros((frames, HEIGHT, WIDTH), dtype=bool)
+    for mover in scene.movers:
+        for t, (x, y) in enumerate(positions(mover, frames)):
+            out[t] |= _shape_mask(mover.shape, x, y, SIZES[mover.size], xs, ys)
+    return out
+
+
 def render(scene: Scene, frames: int = FRAMES, supersample: int = 2) -> np.ndarray:
     """The scene's frames as uint8 RGB, shape (frames, HEIGHT, WIDTH, 3)."""
     s = supersample

@@ -68,6 +68,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--batch", type=int, default=8, help="transformer batch size")
     p.add_argument("--lr", type=float, default=5e-4, help="transformer peak learning rate")
     p.add_argument(
+        "--shape-weight",
+        type=float,
+        default=4.0,
+        help="extra loss weight on the latents the shapes touch (0: a plain mean; default 4)",
+    )
+    p.add_argument(
         "--steps", type=int, default=10**9, help="stop after this many transformer steps"
     )
     p.add_argument(
@@ -130,7 +136,7 @@ class Run:
         self.vae = M.new_vae(args.seed).to(device)
         self.transformer = M.new_transformer(args.seed + 1).to(device)
         self.vae_trainer = VaeTrainer(self.vae, args.vae_lr, device)
-        self.flow = FlowTrainer(self.transformer, self.vae, args.lr, device)
+        self.flow = FlowTrainer(self.transformer, self.vae, args.lr, device, args.shape_weight)
         self.decoder_trainer = DecoderTrainer(self.vae, args.decoder_lr, device)
         self.state = {
             "phase": "vae",
@@ -221,6 +227,8 @@ class Run:
             "vae_lr": self.args.vae_lr,
             "decoder_batch": self.args.decoder_batch,
             "batch": self.args.batch,
+            "shape_weight": self.state.get("shape_weight", 0.0),
+            "shape_weight_from_step": self.state.get("shape_weight_from_step", 0),
             "device": str(self.device),
             "hardware": f"{cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads",
             "best_vae_psnr": self.state["best_psnr"],
@@ -341,10 +349,19 @@ def run_transformer_phase(run: Run, stop: dict) -> None:
     run.flow.bf16 = args.bf16
     val = run.flow.make_validation([HELD_OUT_SEED_START + 100 + i for i in range(16)])
 
+    # The best export is picked on the loss being trained: with a new shape weight the old
+    # best no longer compares, so the next held-out check sets it afresh.
+    weight = args.shape_weight
+    if st.get("shape_weight", 0.0) != weight:
+        st.update(shape_weight=weight, shape_weight_from_step=st["step"], best_val=math.inf)
+
     def evaluate() -> bool:
-        v = run.flow.validation_loss(val)
-        log.info("held-out flow loss %.4f at step %d", v, st["step"])
-        st["history"].append({"phase": "transformer", "step": st["step"], "val": v})
+        plain = run.flow.validation_loss(val)
+        v = run.flow.validation_loss(val, weight) if weight > 0 else plain
+        log.info("held-out flow loss %.4f (shape-weighted %.4f) at step %d", plain, v, st["step"])
+        st["history"].append(
+            {"phase": "transformer", "step": st["step"], "val": plain, "weighted": v}
+        )
         if v >= st["best_val"]:
             return False
         st["best_val"] = v
@@ -417,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
             best_val=math.inf,
         )
         run.transformer = M.new_transformer(args.seed + 1).to(device)
-        run.flow = FlowTrainer(run.transformer, run.vae, args.lr, device)
+        run.flow = FlowTrainer(run.transformer, run.vae, args.lr, device, args.shape_weight)
     stop = {"now": False}
 
     def on_signal(signum: int, frame: object) -> None:

@@ -42,7 +42,9 @@ def test_train_stops_resumes_and_exports(tmp_path: Path) -> None:
     assert (export / "transformer" / "diffusion_pytorch_model.safetensors").is_file()
 
     # Raised budgets continue both phases after the latent space was fixed.
-    assert main([*common, "--vae-steps", "1", "--steps", "2", "--decoder-steps", "2", "--bf16"]) == 0
+    assert (
+        main([*common, "--vae-steps", "1", "--steps", "2", "--decoder-steps", "2", "--bf16"]) == 0
+    )
     second = _state(out)
     assert (second["vae_step"], second["step"], second["decoder_step"]) == (1, 2, 2)
 
