@@ -13,7 +13,7 @@ from studio.demo.pipeline import DEMO_FOLDER, generate, load_pipeline
 from studio.demo.scenes import FRAMES, HEIGHT, HELD_OUT_SEED_START, WIDTH, make_scene, render
 
 # Pinned-frame PSNR (dB) each mode must reach with the settings below. Measured on the shipped
-# weights (31.9, 30.7, 18.3 and 27.7 dB after 8342 transformer steps; an untrained transformer
+# weights (31.3, 30.7, 18.6 and 27.9 dB after 13769 transformer steps; an untrained transformer
 # gives 8 to 16), then lowered for margin. Extending backward is the weak mode: its pins are the
 # clip's fourth 4-frame chunk, which the VAE itself reconstructs worst (see the model card's
 # per-chunk VAE figures in assets/models/demo/README.md).
