@@ -356,8 +356,7 @@ def run_transformer_phase(run: Run, stop: dict) -> None:
         st.update(shape_weight=weight, shape_weight_from_step=st["step"], best_val=math.inf)
 
     def evaluate() -> bool:
-        plain = run.flow.validation_loss(val)
-        v = run.flow.validation_loss(val, weight) if weight > 0 else plain
+        plain, v = run.flow.validation_losses(val, weight)
         log.info("held-out flow loss %.4f (shape-weighted %.4f) at step %d", plain, v, st["step"])
         st["history"].append(
             {"phase": "transformer", "step": st["step"], "val": plain, "weighted": v}
@@ -433,6 +432,8 @@ def main(argv: list[str] | None = None) -> int:
             decoder_seconds=0.0,
             best_val=math.inf,
         )
+        # The new transformer's shape weighting starts with it (set at its phase's start).
+        run.state.pop("shape_weight", None)
         run.transformer = M.new_transformer(args.seed + 1).to(device)
         run.flow = FlowTrainer(run.transformer, run.vae, args.lr, device, args.shape_weight)
     stop = {"now": False}

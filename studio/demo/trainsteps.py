@@ -2,11 +2,12 @@
 
 VAE: L1 + MSE reconstruction, mostly on short 5-frame clips cropped to 32x32 (the model is
 causal and convolutional, so it transfers; see `VaeTrainer.step` for the mix), some with grey
-tails like the pipeline's "inactive" conditioning videos. Decoder: the same loss on whole frames with the
-encoder frozen, so the latent space (and the transformer trained on it) stays valid. Transformer: Wan's flow matching (x_t = (1 - s) x0 +
-s noise, the model predicts noise - x0 at timestep 1000 s) with VACE conditioning built exactly
-as WanVACEPipeline builds it, an EMA of the weights, and a replay buffer of encoded samples so
-each (costly) VAE encode feeds two steps.
+tails like the pipeline's "inactive" conditioning videos. Decoder: the same loss on whole frames
+with the encoder frozen, so the latent space (and the transformer trained on it) stays valid.
+Transformer: Wan's flow matching (x_t = (1 - s) x0 + s noise, the model predicts noise - x0 at
+timestep 1000 s) with VACE conditioning built exactly as WanVACEPipeline builds it, the latents
+the shapes touch optionally weighted more, an EMA of the weights, and a replay buffer of encoded
+samples so each (costly) VAE encode feeds two steps.
 """
 
 from __future__ import annotations
@@ -269,15 +270,15 @@ class FlowTrainer:
         pick = torch.from_numpy(rng.random(n) < 0.7)
         return torch.where(pick, shifted, u).clamp(1e-3, 1.0)
 
-    def _loss(
+    def _errors(
         self,
         model: WanVACETransformer3DModel,
         batch: list[dict],
         sigmas: torch.Tensor,
         noise: torch.Tensor,
         texts: list[str],
-        shape_weight: float = 0.0,
     ) -> torch.Tensor:
+        """Squared flow error per latent, averaged over channels: (B, 1, f, h, w)."""
         assert self.prompts is not None
         x0 = torch.stack([b["x0"] for b in batch]).to(self.device)
         control = torch.stack([b["control"] for b in batch]).to(self.device)
@@ -294,12 +295,27 @@ class FlowTrainer:
                 control_hidden_states=control,
                 return_dict=False,
             )[0]
-        if shape_weight <= 0:
-            return F.mse_loss(pred.float(), target)
-        shapes = torch.stack([b["shapes"] for b in batch]).to(self.device)
+        return (pred.float() - target).pow(2).mean(dim=1, keepdim=True)
+
+    def _weighted(
+        self, errors: torch.Tensor, batch: list[dict], shape_weight: float
+    ) -> torch.Tensor:
+        """The mean of per-latent errors with the shape latents counted 1 + shape_weight times
+        (shape_weight 0: the plain mean)."""
+        shapes = torch.stack([b["shapes"] for b in batch]).to(errors.device)
         weight = 1.0 + shape_weight * shapes
-        err = (pred.float() - target).pow(2).mean(dim=1, keepdim=True)
-        return (weight * err).sum() / weight.sum()
+        return (weight * errors).sum() / weight.sum()
+
+    def _loss(
+        self,
+        model: WanVACETransformer3DModel,
+        batch: list[dict],
+        sigmas: torch.Tensor,
+        noise: torch.Tensor,
+        texts: list[str],
+        shape_weight: float = 0.0,
+    ) -> torch.Tensor:
+        return self._weighted(self._errors(model, batch, sigmas, noise, texts), batch, shape_weight)
 
     def step(self, batch_size: int, rng: np.random.Generator, step: int, frac: float) -> float:
         if len(self.buffer) < 4 * batch_size:
@@ -350,9 +366,11 @@ class FlowTrainer:
         }
 
     @torch.no_grad()
-    def validation_loss(self, val: dict, shape_weight: float = 0.0) -> float:
-        return float(
-            self._loss(
-                self.ema, val["samples"], val["sigmas"], val["noise"], val["texts"], shape_weight
-            )
+    def validation_losses(self, val: dict, shape_weight: float) -> tuple[float, float]:
+        """(plain, shape-weighted) held-out loss of the EMA weights, from one pass."""
+        samples = val["samples"]
+        errors = self._errors(self.ema, samples, val["sigmas"], val["noise"], val["texts"])
+        return (
+            float(self._weighted(errors, samples, 0.0)),
+            float(self._weighted(errors, samples, shape_weight)),
         )

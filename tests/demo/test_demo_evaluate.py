@@ -38,9 +38,9 @@ def test_evaluate_prints_the_figures_and_writes_the_card(tmp_path: Path, capsys)
     for mode, value in results["pin_psnr_db"].items():
         assert f"| pinned frames, {mode} | {value:.2f} dB |" in card
     training = json.loads((folder / "training.json").read_text())
-    if training.get("shape_weight"):
-        weighted = f"shape latents weighted {1 + training['shape_weight']:g}x"
-        assert weighted in card.split("| transformer |")[1].splitlines()[0]
+    transformer_row = card.split("| transformer |")[1].splitlines()[0]
+    weighted = f"shape latents weighted {1 + training.get('shape_weight', 0.0):g}x"
+    assert (weighted in transformer_row) == bool(training.get("shape_weight"))
     vae_ok = results["vae_psnr_db"] >= TARGETS["vae"]
     assert ("meets target" if vae_ok else "below target") in card.split("VAE reconstruction")[1]
 

@@ -47,6 +47,48 @@ def test_train_stops_resumes_and_exports(tmp_path: Path) -> None:
     )
     second = _state(out)
     assert (second["vae_step"], second["step"], second["decoder_step"]) == (1, 2, 2)
+    assert (second["shape_weight"], second["shape_weight_from_step"]) == (4.0, 0)
+
+    # A changed shape weight is recorded from the step it took over, and the export says so.
+    assert (
+        main(
+            [
+                *common,
+                "--vae-steps",
+                "1",
+                "--steps",
+                "3",
+                "--decoder-steps",
+                "2",
+                "--shape-weight",
+                "2",
+            ]
+        )
+        == 0
+    )
+    training = json.loads((export / "training.json").read_text())
+    assert (training["shape_weight"], training["shape_weight_from_step"]) == (2.0, 2)
+
+    # A retrained VAE restarts the transformer, and its weighting with it.
+    assert (
+        main(
+            [
+                *common,
+                "--vae-steps",
+                "2",
+                "--steps",
+                "1",
+                "--decoder-steps",
+                "1",
+                "--shape-weight",
+                "2",
+                "--retrain-vae",
+            ]
+        )
+        == 0
+    )
+    third = _state(out)
+    assert (third["step"], third["shape_weight"], third["shape_weight_from_step"]) == (1, 2.0, 0)
 
 
 def test_decoder_phase_keeps_the_latent_space(tmp_path: Path) -> None:
