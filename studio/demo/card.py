@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 from pathlib import Path
 
 from studio.demo import model as M
-from studio.demo.scenes import FPS, FRAMES, HEIGHT, WIDTH
+from studio.demo.scenes import DIRECTIONS, FPS, FRAMES, HEIGHT, SHAPE_COLOURS, WIDTH
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +105,8 @@ weights after {training["transformer_steps"]} transformer steps.
 | figure | value | target |
 |---|---|---|
 | VAE reconstruction PSNR | {results["vae_psnr_db"]:.2f} dB | >= {t["vae"]} dB ({_mark(results["vae_psnr_db"] >= t["vae"])}) |
-{vae_parts}| colour of the moving shape | {results["colour_accuracy"] * 100:.0f}% | >= {t["colour"] * 100:.0f}% ({_mark(results["colour_accuracy"] >= t["colour"])}) |
-| direction of motion | {results["direction_accuracy"] * 100:.0f}% | >= {t["direction"] * 100:.0f}% ({_mark(results["direction_accuracy"] >= t["direction"])}) |
+{vae_parts}| colour of the moving shape | {_share(results, "colour")} | >= {t["colour"] * 100:.0f}% ({_mark(results["colour_accuracy"] >= t["colour"])}) |
+| direction of motion | {_share(results, "direction")} | >= {t["direction"] * 100:.0f}% ({_mark(results["direction_accuracy"] >= t["direction"])}) |
 {pins}
 | pinned frames, worst mode | {results["pin_psnr_min_mode_db"]:.2f} dB | >= {t["pins"]} dB ({_mark(results["pin_psnr_min_mode_db"] >= t["pins"])}) |
 {seams}
@@ -113,6 +114,8 @@ weights after {training["transformer_steps"]} transformer steps.
 
 Colour and direction are read from the generated pixels by `studio/demo/detect.py` (nearest palette
 colour; centroid slope over the first half of the clip), which scores 100% on the real clips.
+Guessing would score about {100 / len(SHAPE_COLOURS):.0f}% on colour ({len(SHAPE_COLOURS)} colours) and {100 / len(DIRECTIONS):.0f}% on direction ({len(DIRECTIONS)}); the interval says
+how far a share measured on this few prompts may be from the model's true one.
 The seam ratio is the frame difference across a pinned/generated boundary over the median frame
 difference inside the generated part (about 1 is seamless).
 
@@ -121,6 +124,27 @@ difference inside the generated part (about 1 is seamless).
 `python -m studio.demo.train --init-from assets/models/demo --out runs/demo` (add `--device cuda`
 on a GPU) continues from these weights; see `python -m studio.demo.train --help`.
 """
+
+
+def wilson_interval(correct: int, count: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of a share measured as `correct` out of `count` trials."""
+    p = correct / count
+    denom = 1 + z * z / count
+    centre = (p + z * z / (2 * count)) / denom
+    half = z * math.sqrt(p * (1 - p) / count + z * z / (4 * count * count)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _share(results: dict, name: str) -> str:
+    """'29% (7 of 24; 95% interval 15-49%)', or just the share for figures without counts."""
+    share = f"{results[f'{name}_accuracy'] * 100:.0f}%"
+    correct = results.get(f"{name}_correct")
+    if correct is None:
+        return share
+    low, high = wilson_interval(correct, results["count"])
+    return (
+        f"{share} ({correct} of {results['count']}; 95% interval {low * 100:.0f}-{high * 100:.0f}%)"
+    )
 
 
 def _shape_weighting(training: dict) -> str:

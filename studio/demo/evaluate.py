@@ -107,6 +107,7 @@ def evaluate(folder: Path, count: int, steps: int, guidance: float, progress: bo
         colour_ok += colour == mover.colour
         direction_ok += direction == mover.direction
         _say(progress, f"  [{i + 1}/{count}] {text!r}: saw {colour} {direction}")
+    results["colour_correct"], results["direction_correct"] = colour_ok, direction_ok
     results["colour_accuracy"] = colour_ok / count
     results["direction_accuracy"] = direction_ok / count
     results["seconds_per_shot"] = float(np.mean(gen_times))

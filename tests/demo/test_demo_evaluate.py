@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.demo.card import TARGETS
+from studio.demo.card import TARGETS, wilson_interval
 from studio.demo.evaluate import MODES, main
 from studio.demo.pipeline import DEMO_FOLDER
 
@@ -41,6 +41,8 @@ def test_evaluate_prints_the_figures_and_writes_the_card(tmp_path: Path, capsys)
     transformer_row = card.split("| transformer |")[1].splitlines()[0]
     weighted = f"shape latents weighted {1 + training.get('shape_weight', 0.0):g}x"
     assert (weighted in transformer_row) == bool(training.get("shape_weight"))
+    colour_row = card.split("| colour of the moving shape |")[1].splitlines()[0]
+    assert f"({results['colour_correct']} of 2; 95% interval" in colour_row
     vae_ok = results["vae_psnr_db"] >= TARGETS["vae"]
     assert ("meets target" if vae_ok else "below target") in card.split("VAE reconstruction")[1]
 
@@ -55,3 +57,14 @@ def test_evaluate_has_help(capsys) -> None:
         main(["--help"])
     assert exit_.value.code == 0
     assert "--card" in capsys.readouterr().out
+
+
+def test_the_card_interval_shows_how_little_a_few_prompts_say() -> None:
+    low, high = wilson_interval(4, 8)
+    assert low == pytest.approx(0.2152, abs=1e-3) and high == pytest.approx(0.7848, abs=1e-3)
+    # Ten times the prompts, the same share: a much narrower interval around it.
+    low10, high10 = wilson_interval(40, 80)
+    assert low < low10 < 0.5 < high10 < high
+    # All right or all wrong still leaves room on the one side only.
+    assert wilson_interval(0, 8)[0] == 0.0 and 0.0 < wilson_interval(0, 8)[1] < 0.5
+    assert wilson_interval(8, 8)[1] == 1.0 and 0.5 < wilson_interval(8, 8)[0] < 1.0
