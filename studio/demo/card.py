@@ -115,7 +115,7 @@ weights after {training["transformer_steps"]} transformer steps.
 Colour and direction are read from the generated pixels by `studio/demo/detect.py` (nearest palette
 colour; centroid slope over the first half of the clip), which scores 100% on the real clips.
 Guessing would score about {100 / len(SHAPE_COLOURS):.0f}% on colour ({len(SHAPE_COLOURS)} colours) and {100 / len(DIRECTIONS):.0f}% on direction ({len(DIRECTIONS)}); the interval says
-how far a share measured on this few prompts may be from the model's true one.
+how far a share measured on this many prompts may be from the model's true one.
 The seam ratio is the frame difference across a pinned/generated boundary over the median frame
 difference inside the generated part (about 1 is seamless).
 
