@@ -136,11 +136,9 @@ def wilson_interval(correct: int, count: int, z: float = 1.96) -> tuple[float, f
 
 
 def _share(results: dict, name: str) -> str:
-    """'29% (7 of 24; 95% interval 15-49%)', or just the share for figures without counts."""
+    """'29% (7 of 24; 95% interval 15-49%)'."""
     share = f"{results[f'{name}_accuracy'] * 100:.0f}%"
-    correct = results.get(f"{name}_correct")
-    if correct is None:
-        return share
+    correct = results[f"{name}_correct"]
     low, high = wilson_interval(correct, results["count"])
     return (
         f"{share} ({correct} of {results['count']}; 95% interval {low * 100:.0f}-{high * 100:.0f}%)"

@@ -306,17 +306,6 @@ class FlowTrainer:
         weight = 1.0 + shape_weight * shapes
         return (weight * errors).sum() / weight.sum()
 
-    def _loss(
-        self,
-        model: WanVACETransformer3DModel,
-        batch: list[dict],
-        sigmas: torch.Tensor,
-        noise: torch.Tensor,
-        texts: list[str],
-        shape_weight: float = 0.0,
-    ) -> torch.Tensor:
-        return self._weighted(self._errors(model, batch, sigmas, noise, texts), batch, shape_weight)
-
     def step(self, batch_size: int, rng: np.random.Generator, step: int, frac: float) -> float:
         if len(self.buffer) < 4 * batch_size:
             self._fill(4 * batch_size - len(self.buffer), rng)
@@ -334,7 +323,8 @@ class FlowTrainer:
             rng.standard_normal((len(batch), *batch[0]["x0"].shape)).astype(np.float32)
         ).to(self.device)
         set_lr(self.opt, self.lr, step, frac, warmup=200)
-        loss = self._loss(self.transformer, batch, sigmas, noise, texts, self.shape_weight)
+        errors = self._errors(self.transformer, batch, sigmas, noise, texts)
+        loss = self._weighted(errors, batch, self.shape_weight)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.transformer.parameters(), 1.0)

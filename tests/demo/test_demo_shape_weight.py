@@ -71,7 +71,8 @@ def test_an_error_on_the_shapes_costs_more_than_the_same_error_on_the_background
 
     def loss(error: torch.Tensor, weight: float) -> float:
         model = _Model(target, error)
-        return float(trainer._loss(model, batch, sigma, noise, [""], weight))  # type: ignore[arg-type]
+        errors = trainer._errors(model, batch, sigma, noise, [""])  # type: ignore[arg-type]
+        return float(trainer._weighted(errors, batch, weight))
 
     assert abs(loss(on_shapes, 0.0) - loss(background, 0.0)) < 1e-6
     assert loss(on_shapes, 4.0) > 2 * loss(background, 4.0)

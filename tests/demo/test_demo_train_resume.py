@@ -21,19 +21,14 @@ def _state(out: Path) -> dict:
 
 def test_train_stops_resumes_and_exports(tmp_path: Path) -> None:
     out, export = tmp_path / "run", tmp_path / "demo"
-    common = [
-        "--out",
-        str(out),
-        "--export",
-        str(export),
-        "--threads",
-        "1",
-        "--vae-batch",
-        "1",
-        "--batch",
-        "1",
-    ]
-    assert main([*common, "--vae-steps", "1", "--steps", "1", "--decoder-steps", "1"]) == 0
+    common = ["--out", str(out), "--export", str(export), "--threads", "1"]
+    common += ["--vae-batch", "1", "--batch", "1"]
+
+    def train(vae_steps: int, steps: int, decoder_steps: int, *extra: str) -> int:
+        budgets = ["--vae-steps", str(vae_steps), "--steps", str(steps)]
+        return main([*common, *budgets, "--decoder-steps", str(decoder_steps), *extra])
+
+    assert train(1, 1, 1) == 0
     first = _state(out)
     assert (first["phase"], first["vae_step"], first["step"]) == ("transformer", 1, 1)
     assert first["decoder_step"] == 1
@@ -42,51 +37,18 @@ def test_train_stops_resumes_and_exports(tmp_path: Path) -> None:
     assert (export / "transformer" / "diffusion_pytorch_model.safetensors").is_file()
 
     # Raised budgets continue both phases after the latent space was fixed.
-    assert (
-        main([*common, "--vae-steps", "1", "--steps", "2", "--decoder-steps", "2", "--bf16"]) == 0
-    )
+    assert train(1, 2, 2, "--bf16") == 0
     second = _state(out)
     assert (second["vae_step"], second["step"], second["decoder_step"]) == (1, 2, 2)
     assert (second["shape_weight"], second["shape_weight_from_step"]) == (4.0, 0)
 
     # A changed shape weight is recorded from the step it took over, and the export says so.
-    assert (
-        main(
-            [
-                *common,
-                "--vae-steps",
-                "1",
-                "--steps",
-                "3",
-                "--decoder-steps",
-                "2",
-                "--shape-weight",
-                "2",
-            ]
-        )
-        == 0
-    )
+    assert train(1, 3, 2, "--shape-weight", "2") == 0
     training = json.loads((export / "training.json").read_text())
     assert (training["shape_weight"], training["shape_weight_from_step"]) == (2.0, 2)
 
     # A retrained VAE restarts the transformer, and its weighting with it.
-    assert (
-        main(
-            [
-                *common,
-                "--vae-steps",
-                "2",
-                "--steps",
-                "1",
-                "--decoder-steps",
-                "1",
-                "--shape-weight",
-                "2",
-                "--retrain-vae",
-            ]
-        )
-        == 0
-    )
+    assert train(2, 1, 1, "--shape-weight", "2", "--retrain-vae") == 0
     third = _state(out)
     assert (third["step"], third["shape_weight"], third["shape_weight_from_step"]) == (1, 2.0, 0)
 
