@@ -6,6 +6,7 @@ figures, and says which training step those figures belong to.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
@@ -92,9 +93,9 @@ with a shape weight, the latents a shape touches count that much more in the los
 | | |
 |---|---|
 | hardware | {training.get("hardware", "unknown")} (device `{training.get("device", "cpu")}`), shared with other work |
-| VAE | {training["vae_steps"]} steps, batch {training["vae_batch"]} (mostly 5-frame clips cropped to 32x32; one step in eight whole 17-frame clips, one whole 64x64 frames), peak learning rate {training.get("vae_lr", "1.5e-4")}, {training["vae_minutes"]} min |
-| transformer | {training["transformer_steps"]} steps, batch {training["batch"]}, {training["transformer_minutes"]} min{_shape_weighting(training)} |
-| decoder (encoder frozen) | {training.get("decoder_steps", 0)} steps, batch {training.get("decoder_batch", 2)} (whole clips), {training.get("decoder_minutes", 0.0)} min |
+| VAE | {training["vae_steps"]} steps, batch {training["vae_batch"]} (mostly 5-frame clips cropped to 32x32; one step in eight whole 17-frame clips, one whole 64x64 frames){_peak_lrs(training, "vae")}, {training["vae_minutes"]} min |
+| transformer | {training["transformer_steps"]} steps, batch {training["batch"]}{_peak_lrs(training, "transformer")}, {training["transformer_minutes"]} min{_shape_weighting(training)} |
+| decoder (encoder frozen) | {training.get("decoder_steps", 0)} steps, batch {training.get("decoder_batch", 2)} (whole clips){_peak_lrs(training, "decoder")}, {training.get("decoder_minutes", 0.0)} min |
 
 ## Evaluation (`python -m studio.demo.evaluate`)
 
@@ -143,6 +144,24 @@ def _share(results: dict, name: str) -> str:
     return (
         f"{share} ({correct} of {results['count']}; 95% interval {low * 100:.0f}-{high * 100:.0f}%)"
     )
+
+
+def _rate(x: float) -> str:
+    """A learning rate as people write it: 3e-4, 1.5e-4."""
+    mantissa, exponent = f"{x:e}".split("e")
+    return f"{float(mantissa):g}e{int(exponent)}"
+
+
+def _peak_lrs(training: dict, phase: str) -> str:
+    """', peak learning rate 3e-4 to step 243, then 2e-4' from the run's record of rates."""
+    rates = [r for r in training.get("learning_rates", []) if r["phase"] == phase]
+    if not rates:
+        return ""
+    parts = [
+        f"{_rate(r['peak_lr'])} to step {after['from_step']}"
+        for r, after in itertools.pairwise(rates)
+    ]
+    return ", peak learning rate " + ", then ".join([*parts, _rate(rates[-1]["peak_lr"])])
 
 
 def _shape_weighting(training: dict) -> str:

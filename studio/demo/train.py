@@ -224,11 +224,11 @@ class Run:
             "decoder_steps": self.state["decoder_step"],
             "decoder_minutes": round(self.state["decoder_seconds"] / 60, 1),
             "vae_batch": self.args.vae_batch,
-            "vae_lr": self.args.vae_lr,
             "decoder_batch": self.args.decoder_batch,
             "batch": self.args.batch,
             "shape_weight": self.state.get("shape_weight", 0.0),
             "shape_weight_from_step": self.state.get("shape_weight_from_step", 0),
+            "learning_rates": self.state.get("learning_rates", []),
             "device": str(self.device),
             "hardware": f"{cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads",
             "best_vae_psnr": self.state["best_psnr"],
@@ -247,19 +247,39 @@ class Phase:
     """One training phase: its step and time counters in the run state, budgets and hooks."""
 
     def __init__(
-        self, name: str, steps_key: str, seconds_key: str, max_steps: int, max_minutes: float
+        self,
+        name: str,
+        steps_key: str,
+        seconds_key: str,
+        max_steps: int,
+        max_minutes: float,
+        peak_lr: float,
     ) -> None:
         self.name = name
         self.steps_key = steps_key
         self.seconds_key = seconds_key
         self.max_steps = max_steps
         self.budget = max_minutes * 60
+        self.peak_lr = peak_lr
 
     def left(self, st: dict) -> bool:
         return st[self.steps_key] < self.max_steps and st[self.seconds_key] < self.budget
 
     def fraction(self, st: dict) -> float:
         return max(st[self.steps_key] / self.max_steps, st[self.seconds_key] / self.budget)
+
+    def note_peak_lr(self, st: dict) -> None:
+        """Record the peak learning rate from this step on, when it differs from the phase's last.
+
+        A phase may be resumed many times with different rates; the run keeps each one with the
+        step it took over from, so the model card can say how the weights were trained.
+        """
+        record = st.setdefault("learning_rates", [])
+        mine = [r for r in record if r["phase"] == self.name]
+        if not mine or mine[-1]["peak_lr"] != self.peak_lr:
+            record.append(
+                {"phase": self.name, "from_step": st[self.steps_key], "peak_lr": self.peak_lr}
+            )
 
 
 def train_phase(run: Run, stop: dict, phase: Phase, step_fn, evaluate) -> None:
@@ -269,6 +289,7 @@ def train_phase(run: Run, stop: dict, phase: Phase, step_fn, evaluate) -> None:
     held-out figure, records it and exports when it improved (returning True if it saved).
     """
     args, st = run.args, run.state
+    phase.note_peak_lr(st)
     last_ck = last_eval = time.monotonic()
     while phase.left(st) and not stop["now"]:
         t0 = time.monotonic()
@@ -317,7 +338,7 @@ def _vae_evaluator(run: Run, trainer: VaeTrainer, name: str, *, latent_stats: bo
 
 def run_vae_phase(run: Run, stop: dict) -> None:
     args, st = run.args, run.state
-    phase = Phase("vae", "vae_step", "vae_seconds", args.vae_steps, args.vae_minutes)
+    phase = Phase("vae", "vae_step", "vae_seconds", args.vae_steps, args.vae_minutes, args.vae_lr)
 
     def step() -> float:
         seeds = [train_seed(run.rng) for _ in range(args.vae_batch)]
@@ -341,7 +362,7 @@ def run_vae_phase(run: Run, stop: dict) -> None:
 
 def run_transformer_phase(run: Run, stop: dict) -> None:
     args, st = run.args, run.state
-    phase = Phase("transformer", "step", "seconds", args.steps, args.transformer_minutes)
+    phase = Phase("transformer", "step", "seconds", args.steps, args.transformer_minutes, args.lr)
     if not phase.left(st):
         return
     prompts = PromptEncoder(M.MAX_SEQUENCE_LENGTH, run.device)
@@ -379,7 +400,12 @@ def run_transformer_phase(run: Run, stop: dict) -> None:
 def run_decoder_phase(run: Run, stop: dict) -> None:
     args, st = run.args, run.state
     phase = Phase(
-        "decoder", "decoder_step", "decoder_seconds", args.decoder_steps, args.decoder_minutes
+        "decoder",
+        "decoder_step",
+        "decoder_seconds",
+        args.decoder_steps,
+        args.decoder_minutes,
+        args.decoder_lr,
     )
     if not phase.left(st):
         return
@@ -432,8 +458,12 @@ def main(argv: list[str] | None = None) -> int:
             decoder_seconds=0.0,
             best_val=math.inf,
         )
-        # The new transformer's shape weighting starts with it (set at its phase's start).
+        # The new transformer's shape weighting and rates start with it (set at its phase's
+        # start); the VAE goes on from its weights, so its record of rates stands.
         run.state.pop("shape_weight", None)
+        run.state["learning_rates"] = [
+            r for r in run.state.get("learning_rates", []) if r["phase"] == "vae"
+        ]
         run.transformer = M.new_transformer(args.seed + 1).to(device)
         run.flow = FlowTrainer(run.transformer, run.vae, args.lr, device, args.shape_weight)
     stop = {"now": False}

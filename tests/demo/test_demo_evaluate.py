@@ -16,6 +16,13 @@ from studio.demo.pipeline import DEMO_FOLDER
 def test_evaluate_prints_the_figures_and_writes_the_card(tmp_path: Path, capsys) -> None:
     folder = tmp_path / "demo"
     shutil.copytree(DEMO_FOLDER, folder)
+    # A decoder resumed with a lower rate: the card must say both and where the second began.
+    training = json.loads((folder / "training.json").read_text())
+    training["learning_rates"] = [
+        {"phase": "decoder", "from_step": 0, "peak_lr": 3e-4},
+        {"phase": "decoder", "from_step": 243, "peak_lr": 2e-4},
+    ]
+    (folder / "training.json").write_text(json.dumps(training))
     out = tmp_path / "eval.json"
     argv = ["--model", str(folder), "--count", "2", "--steps", "2", "--threads", "1"]
     assert main([*argv, "--json", str(out), "--card"]) == 0
@@ -37,7 +44,10 @@ def test_evaluate_prints_the_figures_and_writes_the_card(tmp_path: Path, capsys)
     assert " / ".join(f"{v:.1f}" for v in parts) + " dB" in card
     for mode, value in results["pin_psnr_db"].items():
         assert f"| pinned frames, {mode} | {value:.2f} dB |" in card
-    training = json.loads((folder / "training.json").read_text())
+    decoder_row = card.split("| decoder (encoder frozen) |")[1].splitlines()[0]
+    assert ", peak learning rate 3e-4 to step 243, then 2e-4," in decoder_row
+    # A phase the record does not cover claims no rate.
+    assert "learning rate" not in card.split("| VAE |")[1].splitlines()[0]
     transformer_row = card.split("| transformer |")[1].splitlines()[0]
     weighted = f"shape latents weighted {1 + training.get('shape_weight', 0.0):g}x"
     assert (weighted in transformer_row) == bool(training.get("shape_weight"))

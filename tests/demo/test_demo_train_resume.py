@@ -19,6 +19,10 @@ def _state(out: Path) -> dict:
     return torch.load(out / "checkpoint.pt", weights_only=False)["state"]
 
 
+def _rates(state: dict) -> list[tuple[str, int, float]]:
+    return [(r["phase"], r["from_step"], r["peak_lr"]) for r in state["learning_rates"]]
+
+
 def test_train_stops_resumes_and_exports(tmp_path: Path) -> None:
     out, export = tmp_path / "run", tmp_path / "demo"
     common = ["--out", str(out), "--export", str(export), "--threads", "1"]
@@ -32,25 +36,32 @@ def test_train_stops_resumes_and_exports(tmp_path: Path) -> None:
     first = _state(out)
     assert (first["phase"], first["vae_step"], first["step"]) == ("transformer", 1, 1)
     assert first["decoder_step"] == 1
+    defaults = [("vae", 0, 1.5e-4), ("transformer", 0, 5e-4), ("decoder", 0, 3e-4)]
+    assert _rates(first) == defaults
     # The VAE phase ended, so the folder was exported with what the pipeline needs.
     assert json.loads((export / "model_index.json").read_text())["_class_name"] == "WanVACEPipeline"
     assert (export / "transformer" / "diffusion_pytorch_model.safetensors").is_file()
 
-    # Raised budgets continue both phases after the latent space was fixed.
-    assert train(1, 2, 2, "--bf16") == 0
+    # Raised budgets continue both phases after the latent space was fixed; a phase resumed
+    # with another rate keeps the old one in the record, with the step the new one began.
+    assert train(1, 2, 2, "--bf16", "--decoder-lr", "2e-4") == 0
     second = _state(out)
     assert (second["vae_step"], second["step"], second["decoder_step"]) == (1, 2, 2)
+    assert _rates(second) == [*defaults, ("decoder", 1, 2e-4)]
     assert (second["shape_weight"], second["shape_weight_from_step"]) == (4.0, 0)
 
     # A changed shape weight is recorded from the step it took over, and the export says so.
     assert train(1, 3, 2, "--shape-weight", "2") == 0
     training = json.loads((export / "training.json").read_text())
     assert (training["shape_weight"], training["shape_weight_from_step"]) == (2.0, 2)
+    assert _rates(training) == [*defaults, ("decoder", 1, 2e-4)]
 
     # A retrained VAE restarts the transformer, and its weighting with it.
     assert train(2, 1, 1, "--shape-weight", "2", "--retrain-vae") == 0
     third = _state(out)
     assert (third["step"], third["shape_weight"], third["shape_weight_from_step"]) == (1, 2.0, 0)
+    # The VAE went on from its weights; the transformer and decoder rates begin again.
+    assert _rates(third) == defaults
 
 
 def test_decoder_phase_keeps_the_latent_space(tmp_path: Path) -> None:
