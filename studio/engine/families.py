@@ -97,8 +97,11 @@ FAMILIES: tuple[Family, ...] = (
 )
 
 
-# The plugin families, keyed by the settings file's modification time and size when read.
-_plugin_families: tuple[tuple[int, int] | None, tuple[Family, ...]] | None = None
+# The plugin families, keyed by the settings file's inode, modification time and size when
+# read. The inode matters where timestamps are coarse (FAT's 2 s, HFS+'s 1 s): two saves in one
+# tick can leave time and size alike, but each save puts a new file in place (`write_atomic`),
+# made while the old one still held its inode, so the number differs.
+_plugin_families: tuple[tuple[int, int, int] | None, tuple[Family, ...]] | None = None
 
 
 def all_families() -> tuple[Family, ...]:
@@ -112,7 +115,7 @@ def all_families() -> tuple[Family, ...]:
 
     try:
         info = settings_path().stat()
-        stamp: tuple[int, int] | None = (info.st_mtime_ns, info.st_size)
+        stamp: tuple[int, int, int] | None = (info.st_ino, info.st_mtime_ns, info.st_size)
     except OSError:
         stamp = None
     if _plugin_families is None or _plugin_families[0] != stamp:

@@ -3,11 +3,12 @@
 not know. (tests/engine runs real tiny CogVideoX models through this same route.)"""
 
 import json
+import os
 
 import pytest
 
 from studio.core.errors import BadInput
-from studio.core.settings import Settings, save_settings
+from studio.core.settings import Settings, save_settings, settings_path
 from studio.engine import families
 
 
@@ -54,4 +55,17 @@ def test_a_backend_switched_off_and_on_is_followed_without_a_restart(cog_folder)
     with pytest.raises(BadInput, match="CogVideoXPipeline"):
         families.inspect_model(cog_folder)
     save_settings(Settings())
+    assert families.inspect_model(cog_folder).family.name == "cogvideox"
+
+
+def test_a_change_is_seen_where_file_times_are_coarse(cog_folder):
+    """Two saves in one tick of a coarse clock (FAT keeps 2 s) with the same size: the second
+    must still be seen, though time and size are what they were."""
+    save_settings(Settings(disabled_plugins=["cogvideox_backend"]))
+    assert all(not f.name.startswith("cogvideox") for f in families.all_families())
+    first = os.stat(settings_path())
+    save_settings(Settings(disabled_plugins=["cogvideox_backenX"]))  # same length, not it
+    os.utime(settings_path(), ns=(first.st_atime_ns, first.st_mtime_ns))
+    again = os.stat(settings_path())
+    assert (again.st_mtime_ns, again.st_size) == (first.st_mtime_ns, first.st_size)
     assert families.inspect_model(cog_folder).family.name == "cogvideox"
