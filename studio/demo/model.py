@@ -69,8 +69,13 @@ SCHEDULER_CONFIG: dict = {
     "solver_type": "bh2",
     "lower_order_final": True,
 }
-# The pipeline pads prompts to this many tokens by default; training pads the same way.
-MAX_SEQUENCE_LENGTH = 512
+# Wan's pipeline pads prompt states with zeros to 512 tokens (`max_sequence_length`) and the
+# transformer attends to all of them. For Wan's captions that is fine; a demo caption has about
+# 16 tokens, and in this small model the padding took about 90% of the cross-attention, leaving
+# the prompt a tenth of its say. The demo model is trained and run with prompts padded to
+# PROMPT_TOKENS; its folder says so (studio_defaults.json) and the engine passes it on.
+WAN_PROMPT_TOKENS = 512
+PROMPT_TOKENS = 64
 DEFAULT_STEPS = 20
 DEFAULT_GUIDANCE = 4.0
 
@@ -112,8 +117,11 @@ def export_folder(
     dest: Path,
     card: str | None = None,
     extra: dict[str, str] | None = None,
+    prompt_tokens: int = PROMPT_TOKENS,
 ) -> None:
-    """Write a complete diffusers folder to `dest`, replacing it only once the new one is whole."""
+    """Write a complete diffusers folder to `dest`, replacing it only once the new one is whole.
+
+    `prompt_tokens`: what the transformer's prompts were padded to in training."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".demo-export-", dir=dest.parent))
@@ -126,13 +134,12 @@ def export_folder(
         (tmp / "studio_components.json").write_text(
             json.dumps({"text_encoder": "minilm", "tokenizer": "minilm"}, indent=2) + "\n"
         )
-        # The window it is trained at, which new shots and `studio generate` start from.
-        (tmp / "studio_defaults.json").write_text(
-            json.dumps(
-                {"width": WIDTH, "height": HEIGHT, "frames": FRAMES, "fps": str(FPS)}, indent=2
-            )
-            + "\n"
-        )
+        # The window it is trained at, which new shots and `studio generate` start from, and
+        # the prompt length the engine must pad to.
+        defaults = {"width": WIDTH, "height": HEIGHT, "frames": FRAMES, "fps": str(FPS)}
+        if prompt_tokens != WAN_PROMPT_TOKENS:
+            defaults["prompt_tokens"] = prompt_tokens
+        (tmp / "studio_defaults.json").write_text(json.dumps(defaults, indent=2) + "\n")
         for name, text in (extra or {}).items():
             (tmp / name).write_text(text)
         if card is not None:

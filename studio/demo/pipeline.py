@@ -19,6 +19,7 @@ from diffusers import WanVACEPipeline
 from studio.core.resources import assets_dir
 from studio.demo import model as M
 from studio.demo.scenes import FRAMES, HEIGHT, WIDTH
+from studio.engine.families import inspect_model
 from studio.engine.minilm import load_minilm
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ def load_pipeline(folder: Path = DEMO_FOLDER, device: str = "cpu") -> WanVACEPip
         use_safetensors=True,
     )
     pipe.set_progress_bar_config(disable=True)
+    # What the engine passes as max_sequence_length for this folder (see demo.model).
+    pipe.studio_prompt_tokens = inspect_model(Path(folder)).prompt_tokens or M.WAN_PROMPT_TOKENS
     return pipe.to(device)
 
 
@@ -81,6 +84,7 @@ def generate(
         guidance_scale=guidance,
         generator=torch.Generator("cpu").manual_seed(seed),
         output_type="np",
+        max_sequence_length=pipe.studio_prompt_tokens,
         **kwargs,
     ).frames[0]
     return np.clip(np.rint(np.asarray(out) * 255), 0, 255).astype(np.uint8)

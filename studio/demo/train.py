@@ -74,6 +74,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="extra loss weight on the latents the shapes touch (0: a plain mean; default 4)",
     )
     p.add_argument(
+        "--prompt-tokens",
+        type=int,
+        default=M.PROMPT_TOKENS,
+        help=f"tokens prompts are padded to (default {M.PROMPT_TOKENS}; Wan's pipeline pads to "
+        f"{M.WAN_PROMPT_TOKENS}, which drowns a short caption in padding)",
+    )
+    p.add_argument(
         "--steps", type=int, default=10**9, help="stop after this many transformer steps"
     )
     p.add_argument(
@@ -148,6 +155,8 @@ class Run:
             "decoder_seconds": 0.0,
             "best_psnr": -1.0,
             "best_val": math.inf,
+            "prompt_tokens": args.prompt_tokens,
+            "prompt_tokens_from_step": 0,
             "history": [],
         }
         self.rng = np.random.default_rng(args.seed)
@@ -161,7 +170,9 @@ class Run:
         self.vae_trainer.load_state_dict(ck["vae_trainer"])
         self.transformer.load_state_dict(ck["transformer"])
         self.flow.load_state_dict(ck["flow"])
-        self.state.update(ck["state"])  # older checkpoints have no decoder counters
+        # Older checkpoints have no decoder counters, and trained on Wan's prompt padding.
+        self.state.update(prompt_tokens=M.WAN_PROMPT_TOKENS, prompt_tokens_from_step=0)
+        self.state.update(ck["state"])
         if "decoder_trainer" in ck:
             self.decoder_trainer.load_state_dict(ck["decoder_trainer"])
         self.rng.bit_generator.state = ck["rng"]
@@ -192,6 +203,8 @@ class Run:
             decoder_step=stats.get("decoder_steps", 0),
             decoder_seconds=stats.get("decoder_minutes", 0.0) * 60,
             best_psnr=stats["best_vae_psnr"],
+            prompt_tokens=stats.get("prompt_tokens", M.WAN_PROMPT_TOKENS),
+            prompt_tokens_from_step=stats.get("prompt_tokens_from_step", 0),
         )
         self.flow.ema_steps = stats["transformer_steps"]
 
@@ -229,6 +242,8 @@ class Run:
             "shape_weight": self.state.get("shape_weight", 0.0),
             "shape_weight_from_step": self.state.get("shape_weight_from_step", 0),
             "learning_rates": self.state.get("learning_rates", []),
+            "prompt_tokens": self.state["prompt_tokens"],
+            "prompt_tokens_from_step": self.state["prompt_tokens_from_step"],
             "device": str(self.device),
             "hardware": f"{cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads",
             "best_vae_psnr": self.state["best_psnr"],
@@ -236,7 +251,11 @@ class Run:
         }
         text = json.dumps(stats, indent=2) + "\n"
         M.export_folder(
-            self.vae, self.flow.ema_model(), self.args.export, extra={"training.json": text}
+            self.vae,
+            self.flow.ema_model(),
+            self.args.export,
+            extra={"training.json": text},
+            prompt_tokens=self.state["prompt_tokens"],
         )
         self.args.out.mkdir(parents=True, exist_ok=True)
         (self.args.out / "training.json").write_text(text)
@@ -365,16 +384,21 @@ def run_transformer_phase(run: Run, stop: dict) -> None:
     phase = Phase("transformer", "step", "seconds", args.steps, args.transformer_minutes, args.lr)
     if not phase.left(st):
         return
-    prompts = PromptEncoder(M.MAX_SEQUENCE_LENGTH, run.device)
-    run.flow.attach(prompts)
-    run.flow.bf16 = args.bf16
-    val = run.flow.make_validation([HELD_OUT_SEED_START + 100 + i for i in range(16)])
-
-    # The best export is picked on the loss being trained: with a new shape weight the old
-    # best no longer compares, so the next held-out check sets it afresh.
+    # The best export is picked on the loss being trained: with a new shape weight or prompt
+    # length the old best no longer compares, so the next held-out check sets it afresh.
     weight = args.shape_weight
     if st.get("shape_weight", 0.0) != weight:
         st.update(shape_weight=weight, shape_weight_from_step=st["step"], best_val=math.inf)
+    if st["prompt_tokens"] != args.prompt_tokens:
+        st.update(
+            prompt_tokens=args.prompt_tokens,
+            prompt_tokens_from_step=st["step"],
+            best_val=math.inf,
+        )
+
+    run.flow.attach(PromptEncoder(args.prompt_tokens, run.device))
+    run.flow.bf16 = args.bf16
+    val = run.flow.make_validation([HELD_OUT_SEED_START + 100 + i for i in range(16)])
 
     def evaluate() -> bool:
         plain, v = run.flow.validation_losses(val, weight)
@@ -458,8 +482,10 @@ def main(argv: list[str] | None = None) -> int:
             decoder_seconds=0.0,
             best_val=math.inf,
         )
-        # The new transformer's shape weighting and rates start with it (set at its phase's
-        # start); the VAE goes on from its weights, so its record of rates stands.
+        # The new transformer's prompt length, shape weighting and rates start with it (the
+        # last two set at its phase's start); the VAE goes on from its weights, so its record
+        # of rates stands.
+        run.state.update(prompt_tokens=args.prompt_tokens, prompt_tokens_from_step=0)
         run.state.pop("shape_weight", None)
         run.state["learning_rates"] = [
             r for r in run.state.get("learning_rates", []) if r["phase"] == "vae"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from studio.core.errors import BadInput
 from studio.core.model import Mode
@@ -22,7 +23,8 @@ log = logging.getLogger(__name__)
 # A demo-style folder may leave components out of model_index.json (null) and name a
 # stand-in here, supplied by the studio itself (see studio.engine.minilm).
 STUDIO_COMPONENTS_FILE = "studio_components.json"
-# Optional: the window a model was trained at (see NativeWindow).
+# Optional: the window a model was trained at (see NativeWindow), and the number of tokens its
+# prompts were padded to in training when not the pipeline's default ("prompt_tokens").
 STUDIO_DEFAULTS_FILE = "studio_defaults.json"
 KNOWN_STAND_INS = {"minilm"}
 
@@ -227,6 +229,8 @@ class ModelInfo:
     stand_ins: tuple[tuple[str, str], ...] = ()  # component -> stand-in name (e.g. minilm)
     source: str = "path"  # "demo", "models folder", "path", "hugging face cache"
     native: NativeWindow | None = None  # the window it was trained at, when its folder says
+    # Tokens its prompts are padded to (the pipeline's max_sequence_length), when its folder says.
+    prompt_tokens: int | None = None
 
     @property
     def modes(self) -> frozenset[Mode]:
@@ -306,14 +310,15 @@ def inspect_model(path: Path, model_id: str | None = None, source: str = "path")
         pins=_pin_support(path, family),
         stand_ins=tuple(sorted(stand_ins.items())),
         source=source,
-        native=_native_window(path),
+        **_studio_defaults(path),
     )
 
 
-def _native_window(path: Path) -> NativeWindow | None:
+def _studio_defaults(path: Path) -> dict[str, Any]:
+    """ModelInfo's `native` and `prompt_tokens` from the folder's studio_defaults.json."""
     file = path / STUDIO_DEFAULTS_FILE
     if not file.is_file():
-        return None
+        return {}
     data = read_json(file)
     try:
         window = NativeWindow(int(data["width"]), int(data["height"]), int(data["frames"]),
@@ -322,7 +327,10 @@ def _native_window(path: Path) -> NativeWindow | None:
         raise BadInput(f"{file} must give width, height, frames and fps as numbers") from None
     if min(window.width, window.height, window.frames) < 1 or window.fps <= 0:
         raise BadInput(f"{file} gives a window that is not positive")
-    return window
+    tokens = data.get("prompt_tokens")
+    if tokens is not None and (type(tokens) is not int or tokens < 1):
+        raise BadInput(f"{file} gives prompt_tokens {tokens!r}; it must be a whole number, 1 or more")
+    return {"native": window, "prompt_tokens": tokens}
 
 
 def _stand_ins(path: Path) -> dict[str, str]:

@@ -252,6 +252,16 @@ def _system_memory_bytes() -> int:
     return probe_device("cpu").total_bytes
 
 
+def _prompt_length_notes(pipe: Any, prompt: str, tokens: int) -> list[str]:
+    """A note when the prompt is longer than the model reads (the pipeline cuts the rest)."""
+    count = len(pipe.tokenizer(prompt).input_ids)
+    if count <= tokens:
+        return []
+    note = (f"the model reads the first {tokens} tokens of a prompt; this one has {count}, "
+            "so its end was left out")
+    return [note]
+
+
 def _generate(job: _Job, request: GenerationRequest, step_offset: int) -> np.ndarray:
     """One window: denoise, save latents, decode -> uint8 [T, H, W, 3]."""
     pipe, backend = job.loaded.pipe, job.loaded.backend
@@ -286,7 +296,12 @@ def _generate(job: _Job, request: GenerationRequest, step_offset: int) -> np.nda
         "callback_on_step_end_tensor_inputs": ["latents"],
     }
     kwargs.update(backend.call_kwargs(pipe, request))
-    job.notes += [n for n in backend.notes(request) if n not in job.notes]
+    notes = list(backend.notes(request))
+    tokens = backend.info.prompt_tokens
+    if tokens is not None:
+        kwargs["max_sequence_length"] = tokens
+        notes += _prompt_length_notes(pipe, request.prompt, tokens)
+    job.notes += [n for n in notes if n not in job.notes]
     try:
         latents = pipe(**kwargs).frames
     except JobCancelledError:

@@ -41,6 +41,9 @@ def test_train_stops_resumes_and_exports(tmp_path: Path) -> None:
     # The VAE phase ended, so the folder was exported with what the pipeline needs.
     assert json.loads((export / "model_index.json").read_text())["_class_name"] == "WanVACEPipeline"
     assert (export / "transformer" / "diffusion_pytorch_model.safetensors").is_file()
+    # The engine pads prompts as the transformer was trained: the folder says how far.
+    studio_defaults = json.loads((export / "studio_defaults.json").read_text())
+    assert studio_defaults["prompt_tokens"] == M.PROMPT_TOKENS < M.WAN_PROMPT_TOKENS
 
     # Raised budgets continue both phases after the latent space was fixed; a phase resumed
     # with another rate keeps the old one in the record, with the step the new one began.
@@ -50,16 +53,20 @@ def test_train_stops_resumes_and_exports(tmp_path: Path) -> None:
     assert _rates(second) == [*defaults, ("decoder", 1, 2e-4)]
     assert (second["shape_weight"], second["shape_weight_from_step"]) == (4.0, 0)
 
-    # A changed shape weight is recorded from the step it took over, and the export says so.
-    assert train(1, 3, 2, "--shape-weight", "2") == 0
+    # A changed shape weight or prompt length is recorded from the step it took over, and the
+    # export says so.
+    assert train(1, 3, 2, "--shape-weight", "2", "--prompt-tokens", "24") == 0
     training = json.loads((export / "training.json").read_text())
     assert (training["shape_weight"], training["shape_weight_from_step"]) == (2.0, 2)
+    assert (training["prompt_tokens"], training["prompt_tokens_from_step"]) == (24, 2)
+    assert json.loads((export / "studio_defaults.json").read_text())["prompt_tokens"] == 24
     assert _rates(training) == [*defaults, ("decoder", 1, 2e-4)]
 
     # A retrained VAE restarts the transformer, and its weighting with it.
     assert train(2, 1, 1, "--shape-weight", "2", "--retrain-vae") == 0
     third = _state(out)
     assert (third["step"], third["shape_weight"], third["shape_weight_from_step"]) == (1, 2.0, 0)
+    assert (third["prompt_tokens"], third["prompt_tokens_from_step"]) == (M.PROMPT_TOKENS, 0)
     # The VAE went on from its weights; the transformer and decoder rates begin again.
     assert _rates(third) == defaults
 

@@ -236,3 +236,52 @@ def test_on_the_demo_model_pinned_frames_come_back_close_to_the_pins(pipeline_ca
     pinned_error = np.abs(read_frames(pinned.path)[:4] - pins).mean()
     free_error = np.abs(read_frames(free.path)[:4] - pins).mean()
     assert pinned_error < 0.5 * free_error
+
+
+def test_a_folder_that_gives_its_prompt_length_gets_prompts_padded_to_it(
+    tiny_model, pipeline_cache, clip, tmp_path, monkeypatch
+):
+    """The demo model is trained on prompts padded to fewer tokens than Wan's 512; run at 512,
+    its prompt would be drowned in padding, so the engine pads to what the folder says."""
+    import json
+
+    from diffusers import WanVACETransformer3DModel
+
+    model = tmp_path / "short-prompts"
+    shutil.copytree(tiny_model("wan_vace_minilm"), model)
+    defaults = {"width": 16, "height": 16, "frames": 5, "fps": "8", "prompt_tokens": 6}
+    (model / "studio_defaults.json").write_text(json.dumps(defaults))
+    lengths: list[int] = []
+    forward = WanVACETransformer3DModel.forward
+
+    def spy(self, *args, **kwargs):
+        lengths.append(kwargs["encoder_hidden_states"].shape[1])
+        return forward(self, *args, **kwargs)
+
+    monkeypatch.setattr(WanVACETransformer3DModel, "forward", spy)
+    short = build("text", clip, model).with_changes(prompt="a red cat")
+    result = run_request(short, tmp_path / "a.mkv", cache=pipeline_cache)
+    assert lengths and set(lengths) == {6}
+    assert not [n for n in result.notes if "tokens" in n]
+
+    long = short.with_changes(prompt="a red cat walks through the rain in the city at night")
+    result = run_request(long, tmp_path / "b.mkv", cache=pipeline_cache)
+    assert any("reads the first 6 tokens of a prompt; this one has" in n for n in result.notes)
+
+    lengths.clear()  # a folder that says nothing gets the pipeline's own length
+    run_request(build("text", clip, tiny_model("wan_vace_minilm")), tmp_path / "c.mkv",
+                cache=pipeline_cache)
+    assert set(lengths) == {512}
+
+
+def test_a_bad_prompt_length_in_the_folder_is_named(tiny_model, tmp_path):
+    import json
+
+    from studio.engine.families import inspect_model
+
+    model = tmp_path / "bad"
+    shutil.copytree(tiny_model("wan_vace_minilm"), model)
+    defaults = {"width": 16, "height": 16, "frames": 5, "fps": "8", "prompt_tokens": "many"}
+    (model / "studio_defaults.json").write_text(json.dumps(defaults))
+    with pytest.raises(BadInput, match="prompt_tokens 'many'; it must be a whole number"):
+        inspect_model(model)
