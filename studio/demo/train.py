@@ -11,24 +11,21 @@ as a diffusers folder to --export.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import math
-import os
 import signal
 import sys
 import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from studio.core.machine import cpu_name
 from studio.demo import model as M
 from studio.demo.data import PromptEncoder, train_seed
+from studio.demo.run import Run
 from studio.demo.scenes import HELD_OUT_SEED_START
-from studio.demo.trainsteps import DecoderTrainer, FlowTrainer, VaeTrainer
+from studio.demo.trainsteps import FlowTrainer, VaeTrainer
 
 log = logging.getLogger(__name__)
 
@@ -131,135 +128,6 @@ def pick_device(name: str) -> torch.device:
             return torch.device("mps")
         return torch.device("cpu")
     return torch.device(name)
-
-
-class Run:
-    """The training state and its checkpoint file."""
-
-    def __init__(self, args: argparse.Namespace, device: torch.device) -> None:
-        self.args = args
-        self.device = device
-        self.path = args.out / "checkpoint.pt"
-        self.vae = M.new_vae(args.seed).to(device)
-        self.transformer = M.new_transformer(args.seed + 1).to(device)
-        self.vae_trainer = VaeTrainer(self.vae, args.vae_lr, device)
-        self.flow = FlowTrainer(self.transformer, self.vae, args.lr, device, args.shape_weight)
-        self.decoder_trainer = DecoderTrainer(self.vae, args.decoder_lr, device)
-        self.state = {
-            "phase": "vae",
-            "vae_step": 0,
-            "vae_seconds": 0.0,
-            "step": 0,
-            "seconds": 0.0,
-            "decoder_step": 0,
-            "decoder_seconds": 0.0,
-            "best_psnr": -1.0,
-            "best_val": math.inf,
-            "prompt_tokens": args.prompt_tokens,
-            "prompt_tokens_from_step": 0,
-            "history": [],
-        }
-        self.rng = np.random.default_rng(args.seed)
-
-    def load(self) -> bool:
-        if not self.path.is_file():
-            return False
-        ck = torch.load(self.path, map_location=self.device, weights_only=False)
-        self.vae.load_state_dict(ck["vae"])
-        self.vae.register_to_config(latents_mean=ck["latents_mean"], latents_std=ck["latents_std"])
-        self.vae_trainer.load_state_dict(ck["vae_trainer"])
-        self.transformer.load_state_dict(ck["transformer"])
-        self.flow.load_state_dict(ck["flow"])
-        # Older checkpoints have no decoder counters, and trained on Wan's prompt padding.
-        self.state.update(prompt_tokens=M.WAN_PROMPT_TOKENS, prompt_tokens_from_step=0)
-        self.state.update(ck["state"])
-        if "decoder_trainer" in ck:
-            self.decoder_trainer.load_state_dict(ck["decoder_trainer"])
-        self.rng.bit_generator.state = ck["rng"]
-        torch.set_rng_state(ck["torch_rng"])
-        return True
-
-    def init_from(self, folder: Path) -> None:
-        """Weights and progress from an exported folder; optimisers start fresh."""
-        from diffusers import AutoencoderKLWan, WanVACETransformer3DModel
-
-        vae = AutoencoderKLWan.from_pretrained(folder / "vae", use_safetensors=True)
-        self.vae.load_state_dict(vae.state_dict())
-        self.vae.register_to_config(
-            latents_mean=list(vae.config.latents_mean), latents_std=list(vae.config.latents_std)
-        )
-        transformer = WanVACETransformer3DModel.from_pretrained(
-            folder / "transformer", use_safetensors=True
-        )
-        self.transformer.load_state_dict(transformer.state_dict())
-        self.flow.ema.load_state_dict(transformer.state_dict())
-        stats = json.loads((folder / "training.json").read_text())
-        self.state.update(
-            phase=stats.get("phase", "transformer" if stats["transformer_steps"] > 0 else "vae"),
-            vae_step=stats["vae_steps"],
-            vae_seconds=stats["vae_minutes"] * 60,
-            step=stats["transformer_steps"],
-            seconds=stats["transformer_minutes"] * 60,
-            decoder_step=stats.get("decoder_steps", 0),
-            decoder_seconds=stats.get("decoder_minutes", 0.0) * 60,
-            best_psnr=stats["best_vae_psnr"],
-            prompt_tokens=stats.get("prompt_tokens", M.WAN_PROMPT_TOKENS),
-            prompt_tokens_from_step=stats.get("prompt_tokens_from_step", 0),
-        )
-        self.flow.ema_steps = stats["transformer_steps"]
-
-    def save(self) -> None:
-        self.args.out.mkdir(parents=True, exist_ok=True)
-        ck = {
-            "vae": self.vae.state_dict(),
-            "latents_mean": list(self.vae.config.latents_mean),
-            "latents_std": list(self.vae.config.latents_std),
-            "vae_trainer": self.vae_trainer.state_dict(),
-            "transformer": self.transformer.state_dict(),
-            "flow": self.flow.state_dict(),
-            "decoder_trainer": self.decoder_trainer.state_dict(),
-            "state": self.state,
-            "rng": self.rng.bit_generator.state,
-            "torch_rng": torch.get_rng_state(),
-        }
-        tmp = self.path.with_suffix(".tmp")
-        torch.save(ck, tmp)
-        os.replace(tmp, self.path)
-        log.info("checkpoint saved at %s", self.path)
-
-    def export(self) -> None:
-        stats = {
-            "phase": self.state["phase"],
-            "vae_steps": self.state["vae_step"],
-            "vae_minutes": round(self.state["vae_seconds"] / 60, 1),
-            "transformer_steps": self.state["step"],
-            "transformer_minutes": round(self.state["seconds"] / 60, 1),
-            "decoder_steps": self.state["decoder_step"],
-            "decoder_minutes": round(self.state["decoder_seconds"] / 60, 1),
-            "vae_batch": self.args.vae_batch,
-            "decoder_batch": self.args.decoder_batch,
-            "batch": self.args.batch,
-            "shape_weight": self.state.get("shape_weight", 0.0),
-            "shape_weight_from_step": self.state.get("shape_weight_from_step", 0),
-            "learning_rates": self.state.get("learning_rates", []),
-            "prompt_tokens": self.state["prompt_tokens"],
-            "prompt_tokens_from_step": self.state["prompt_tokens_from_step"],
-            "device": str(self.device),
-            "hardware": f"{cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads",
-            "best_vae_psnr": self.state["best_psnr"],
-            "best_val_loss": self.state["best_val"],
-        }
-        text = json.dumps(stats, indent=2) + "\n"
-        M.export_folder(
-            self.vae,
-            self.flow.ema_model(),
-            self.args.export,
-            extra={"training.json": text},
-            prompt_tokens=self.state["prompt_tokens"],
-        )
-        self.args.out.mkdir(parents=True, exist_ok=True)
-        (self.args.out / "training.json").write_text(text)
-        log.info("exported to %s (%s)", self.args.export, stats)
 
 
 class Phase:
