@@ -117,7 +117,8 @@ def export_folder(
     dest: Path,
     card: str | None = None,
     extra: dict[str, str] | None = None,
-    prompt_tokens: int = PROMPT_TOKENS,
+    *,
+    prompt_tokens: int,
 ) -> None:
     """Write a complete diffusers folder to `dest`, replacing it only once the new one is whole.
 

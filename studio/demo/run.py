@@ -96,7 +96,14 @@ class Run:
             best_psnr=stats["best_vae_psnr"],
             prompt_tokens=stats.get("prompt_tokens", M.WAN_PROMPT_TOKENS),
             prompt_tokens_from_step=stats.get("prompt_tokens_from_step", 0),
+            learning_rates=stats.get("learning_rates", []),
         )
+        # How the weights were trained goes on in the new run's record, not from its first step.
+        if stats.get("shape_weight"):
+            self.state.update(
+                shape_weight=stats["shape_weight"],
+                shape_weight_from_step=stats.get("shape_weight_from_step", 0),
+            )
         self.flow.ema_steps = stats["transformer_steps"]
 
     def save(self) -> None:

@@ -255,14 +255,12 @@ def run_transformer_phase(run: Run, stop: dict) -> None:
     # The best export is picked on the loss being trained: with a new shape weight or prompt
     # length the old best no longer compares, so the next held-out check sets it afresh.
     weight = args.shape_weight
-    if st.get("shape_weight", 0.0) != weight:
-        st.update(shape_weight=weight, shape_weight_from_step=st["step"], best_val=math.inf)
-    if st["prompt_tokens"] != args.prompt_tokens:
-        st.update(
-            prompt_tokens=args.prompt_tokens,
-            prompt_tokens_from_step=st["step"],
-            best_val=math.inf,
-        )
+    for key, value, before in (
+        ("shape_weight", weight, 0.0),
+        ("prompt_tokens", args.prompt_tokens, M.WAN_PROMPT_TOKENS),
+    ):
+        if st.get(key, before) != value:
+            st.update({key: value, f"{key}_from_step": st["step"], "best_val": math.inf})
 
     run.flow.attach(PromptEncoder(args.prompt_tokens, run.device))
     run.flow.bf16 = args.bf16

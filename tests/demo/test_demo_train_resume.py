@@ -60,6 +60,30 @@ def test_train_stops_resumes_and_exports(tmp_path: Path) -> None:
     assert (training["shape_weight"], training["shape_weight_from_step"]) == (2.0, 2)
     assert (training["prompt_tokens"], training["prompt_tokens_from_step"]) == (24, 2)
     assert json.loads((export / "studio_defaults.json").read_text())["prompt_tokens"] == 24
+
+    # A run started from the exported folder goes on with its record, not from its own step.
+    other = tmp_path / "other"
+    budgets = ["--vae-steps", "1", "--steps", "4", "--decoder-steps", "2", "--threads", "1"]
+    same = ["--shape-weight", "2", "--prompt-tokens", "24", "--batch", "1"]
+    assert (
+        main(
+            [
+                "--out",
+                str(other),
+                "--export",
+                str(other / "demo"),
+                "--init-from",
+                str(export),
+                *budgets,
+                *same,
+            ]
+        )
+        == 0
+    )
+    continued = _state(other)
+    assert continued["step"] == 4
+    assert (continued["shape_weight_from_step"], continued["prompt_tokens_from_step"]) == (2, 2)
+    assert _rates(continued) == _rates(training)
     assert _rates(training) == [*defaults, ("decoder", 1, 2e-4)]
 
     # A retrained VAE restarts the transformer, and its weighting with it.
