@@ -6,11 +6,12 @@ and synonyms the model never saw) to check that it follows meaning, not memorise
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import numpy as np
 
-from studio.demo.scenes import Mover, Scene
+from studio.demo.scenes import OPPOSITE, Mover, Scene
 
 log = logging.getLogger(__name__)
 
@@ -123,3 +124,13 @@ def caption(scene: Scene, variant: int = 0, held_out: bool = False) -> str:
         movers=movers, background=_background_phrase(scene, rng)
     )
     return _articles(text)
+
+
+def reversed_caption(scene: Scene, variant: int = 0, held_out: bool = False) -> str:
+    """`caption(scene, variant, held_out)` with every shape's direction reversed.
+
+    The same phrasing word for word but the direction words (the choices are drawn in the same
+    order): a true caption of another clip, which the trainer contrasts with the real one.
+    """
+    movers = tuple(dataclasses.replace(m, direction=OPPOSITE[m.direction]) for m in scene.movers)
+    return caption(dataclasses.replace(scene, movers=movers), variant, held_out)

@@ -94,7 +94,7 @@ with a shape weight, the latents a shape touches count that much more in the los
 |---|---|
 | hardware | {training.get("hardware", "unknown")} (device `{training.get("device", "cpu")}`), shared with other work |
 | VAE | {training["vae_steps"]} steps, batch {training["vae_batch"]} (mostly 5-frame clips cropped to 32x32; one step in eight whole 17-frame clips, one whole 64x64 frames){_peak_lrs(training, "vae")}, {training["vae_minutes"]} min |
-| transformer | {training["transformer_steps"]} steps, batch {training["batch"]}{_peak_lrs(training, "transformer")}, {training["transformer_minutes"]} min{_shape_weighting(training)}{_prompt_padding(training)} |
+| transformer | {training["transformer_steps"]} steps, batch {training["batch"]}{_peak_lrs(training, "transformer")}, {training["transformer_minutes"]} min{_shape_weighting(training)}{_prompt_padding(training)}{_direction_contrast(training)} |
 | decoder (encoder frozen) | {training.get("decoder_steps", 0)} steps, batch {training.get("decoder_batch", 2)} (whole clips){_peak_lrs(training, "decoder")}, {training.get("decoder_minutes", 0.0)} min |
 
 ## Evaluation (`python -m studio.demo.evaluate`)
@@ -164,20 +164,31 @@ def _peak_lrs(training: dict, phase: str) -> str:
     return ", peak learning rate " + ", then ".join([*parts, _rate(rates[-1]["peak_lr"])])
 
 
+def _since(training: dict, key: str) -> str:
+    """' from step 14766' for a setting that took over part way, else ''."""
+    step = training.get(f"{key}_from_step", 0)
+    return f" from step {step}" if step else ""
+
+
 def _prompt_padding(training: dict) -> str:
     tokens = training.get("prompt_tokens", M.WAN_PROMPT_TOKENS)
-    since = training.get("prompt_tokens_from_step", 0)
-    when = f" from step {since}" if since else ""
-    return f"; prompts padded to {tokens} tokens{when}"
+    return f"; prompts padded to {tokens} tokens{_since(training, 'prompt_tokens')}"
 
 
 def _shape_weighting(training: dict) -> str:
     weight = training.get("shape_weight", 0.0)
     if not weight:
         return ""
-    since = training.get("shape_weight_from_step", 0)
-    when = f"from step {since}" if since else "throughout"
-    return f"; shape latents weighted {1 + weight:g}x {when}"
+    when = _since(training, "shape_weight") or " throughout"
+    return f"; shape latents weighted {1 + weight:g}x{when}"
+
+
+def _direction_contrast(training: dict) -> str:
+    weight = training.get("direction_contrast", 0.0)
+    if not weight:
+        return ""
+    when = _since(training, "direction_contrast") or " throughout"
+    return f"; reversed-direction captions contrasted (weight {weight:g}){when}"
 
 
 def write_card(folder: Path, results: dict) -> Path:

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from diffusers.pipelines.wan.pipeline_wan_vace import prompt_clean
 
-from studio.demo.captions import caption
+from studio.demo.captions import caption, reversed_caption
 from studio.demo.scenes import FRAMES, HELD_OUT_SEED_START, make_scene, render
 from studio.engine.minilm import load_minilm
 
@@ -95,14 +95,17 @@ class PromptEncoder:
 
 def scene_batch(
     seeds: list[int], rng: np.random.Generator, held_out: bool = False
-) -> tuple[torch.Tensor, list[str]]:
-    """Videos (B, 3, F, H, W) in [-1, 1] and one caption each (a random phrasing)."""
-    videos, texts = [], []
+) -> tuple[torch.Tensor, list[str], list[str]]:
+    """Videos (B, 3, F, H, W) in [-1, 1], one caption each (a random phrasing), and the same
+    captions with the directions reversed."""
+    videos, texts, reversed_texts = [], [], []
     for seed in seeds:
         scene = make_scene(seed)
+        variant = int(rng.integers(1 << 30))
         videos.append(to_tensor(render(scene)))
-        texts.append(caption(scene, int(rng.integers(1 << 30)), held_out=held_out))
-    return torch.stack(videos), texts
+        texts.append(caption(scene, variant, held_out=held_out))
+        reversed_texts.append(reversed_caption(scene, variant, held_out=held_out))
+    return torch.stack(videos), texts, reversed_texts
 
 
 def pin_batch(

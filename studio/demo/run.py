@@ -23,6 +23,14 @@ from studio.demo.trainsteps import DecoderTrainer, FlowTrainer, VaeTrainer
 
 log = logging.getLogger(__name__)
 
+# Settings that change the transformer's loss, with what a record without one means. The run
+# keeps each with the step it took over from ("shape_weight_from_step"), for the model card.
+LOSS_SETTINGS: dict[str, float] = {
+    "shape_weight": 0.0,
+    "prompt_tokens": M.WAN_PROMPT_TOKENS,
+    "direction_contrast": 0.0,
+}
+
 
 class Run:
     """The training state and its checkpoint file."""
@@ -34,7 +42,7 @@ class Run:
         self.vae = M.new_vae(args.seed).to(device)
         self.transformer = M.new_transformer(args.seed + 1).to(device)
         self.vae_trainer = VaeTrainer(self.vae, args.vae_lr, device)
-        self.flow = FlowTrainer(self.transformer, self.vae, args.lr, device, args.shape_weight)
+        self.flow = new_flow_trainer(self.transformer, self.vae, args, device)
         self.decoder_trainer = DecoderTrainer(self.vae, args.decoder_lr, device)
         self.state = {
             "phase": "vae",
@@ -94,16 +102,12 @@ class Run:
             decoder_step=stats.get("decoder_steps", 0),
             decoder_seconds=stats.get("decoder_minutes", 0.0) * 60,
             best_psnr=stats["best_vae_psnr"],
-            prompt_tokens=stats.get("prompt_tokens", M.WAN_PROMPT_TOKENS),
-            prompt_tokens_from_step=stats.get("prompt_tokens_from_step", 0),
             learning_rates=stats.get("learning_rates", []),
         )
         # How the weights were trained goes on in the new run's record, not from its first step.
-        if stats.get("shape_weight"):
-            self.state.update(
-                shape_weight=stats["shape_weight"],
-                shape_weight_from_step=stats.get("shape_weight_from_step", 0),
-            )
+        for key, default in LOSS_SETTINGS.items():
+            self.state[key] = stats.get(key, default)
+            self.state[f"{key}_from_step"] = stats.get(f"{key}_from_step", 0)
         self.flow.ema_steps = stats["transformer_steps"]
 
     def save(self) -> None:
@@ -137,16 +141,15 @@ class Run:
             "vae_batch": self.args.vae_batch,
             "decoder_batch": self.args.decoder_batch,
             "batch": self.args.batch,
-            "shape_weight": self.state.get("shape_weight", 0.0),
-            "shape_weight_from_step": self.state.get("shape_weight_from_step", 0),
             "learning_rates": self.state.get("learning_rates", []),
-            "prompt_tokens": self.state["prompt_tokens"],
-            "prompt_tokens_from_step": self.state["prompt_tokens_from_step"],
             "device": str(self.device),
             "hardware": f"{cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads",
             "best_vae_psnr": self.state["best_psnr"],
             "best_val_loss": self.state["best_val"],
         }
+        for key, default in LOSS_SETTINGS.items():
+            stats[key] = self.state.get(key, default)
+            stats[f"{key}_from_step"] = self.state.get(f"{key}_from_step", 0)
         text = json.dumps(stats, indent=2) + "\n"
         M.export_folder(
             self.vae,
@@ -158,3 +161,14 @@ class Run:
         self.args.out.mkdir(parents=True, exist_ok=True)
         (self.args.out / "training.json").write_text(text)
         log.info("exported to %s (%s)", self.args.export, stats)
+
+
+def new_flow_trainer(
+    transformer: torch.nn.Module,
+    vae: torch.nn.Module,
+    args: argparse.Namespace,
+    device: torch.device,
+) -> FlowTrainer:
+    return FlowTrainer(
+        transformer, vae, args.lr, device, args.shape_weight, args.direction_contrast
+    )

@@ -49,6 +49,11 @@ DIRECTIONS: dict[str, tuple[float, float]] = {
     "up": (0.0, -1.0),
     "down": (0.0, 1.0),
 }
+# Each direction's reverse ("right" -> "left").
+OPPOSITE: dict[str, str] = {
+    d: next(e for e, (ex, ey) in DIRECTIONS.items() if (ex, ey) == (-dx, -dy))
+    for d, (dx, dy) in DIRECTIONS.items()
+}
 # Pixels per frame at 64x64 and 8 fps.
 SPEEDS: dict[str, float] = {"slowly": 1.2, "quickly": 2.6}
 

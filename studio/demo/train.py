@@ -23,9 +23,9 @@ import torch
 
 from studio.demo import model as M
 from studio.demo.data import PromptEncoder, train_seed
-from studio.demo.run import Run
+from studio.demo.run import LOSS_SETTINGS, Run, new_flow_trainer
 from studio.demo.scenes import HELD_OUT_SEED_START
-from studio.demo.trainsteps import FlowTrainer, VaeTrainer
+from studio.demo.trainsteps import VaeTrainer
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=M.PROMPT_TOKENS,
         help=f"tokens prompts are padded to (default {M.PROMPT_TOKENS}; Wan's pipeline pads to "
         f"{M.WAN_PROMPT_TOKENS}, which drowns a short caption in padding)",
+    )
+    p.add_argument(
+        "--direction-contrast",
+        type=float,
+        default=0.0,
+        help="weight of a term that asks the flow error on the shapes to be higher with the "
+        "caption's directions reversed than with the true caption (0: off; costs half a step "
+        "more)",
     )
     p.add_argument(
         "--steps", type=int, default=10**9, help="stop after this many transformer steps"
@@ -252,13 +260,12 @@ def run_transformer_phase(run: Run, stop: dict) -> None:
     phase = Phase("transformer", "step", "seconds", args.steps, args.transformer_minutes, args.lr)
     if not phase.left(st):
         return
-    # The best export is picked on the loss being trained: with a new shape weight or prompt
-    # length the old best no longer compares, so the next held-out check sets it afresh.
+    # The best export is picked on the loss being trained: with a new shape weight, prompt
+    # length or direction term the old best no longer compares, so the next held-out check sets
+    # it afresh.
     weight = args.shape_weight
-    for key, value, before in (
-        ("shape_weight", weight, 0.0),
-        ("prompt_tokens", args.prompt_tokens, M.WAN_PROMPT_TOKENS),
-    ):
+    for key, before in LOSS_SETTINGS.items():
+        value = getattr(args, key)
         if st.get(key, before) != value:
             st.update({key: value, f"{key}_from_step": st["step"], "best_val": math.inf})
 
@@ -348,16 +355,17 @@ def main(argv: list[str] | None = None) -> int:
             decoder_seconds=0.0,
             best_val=math.inf,
         )
-        # The new transformer's prompt length, shape weighting and rates start with it (the
-        # last two set at its phase's start); the VAE goes on from its weights, so its record
-        # of rates stands.
+        # The new transformer's loss settings and rates start with it (set at its phase's start;
+        # the prompt length here too, as the VAE phase's export writes it); the VAE goes on from
+        # its weights, so its record of rates stands.
+        for key in LOSS_SETTINGS:
+            run.state.pop(key, None)
         run.state.update(prompt_tokens=args.prompt_tokens, prompt_tokens_from_step=0)
-        run.state.pop("shape_weight", None)
         run.state["learning_rates"] = [
             r for r in run.state.get("learning_rates", []) if r["phase"] == "vae"
         ]
         run.transformer = M.new_transformer(args.seed + 1).to(device)
-        run.flow = FlowTrainer(run.transformer, run.vae, args.lr, device, args.shape_weight)
+        run.flow = new_flow_trainer(run.transformer, run.vae, args, device)
     stop = {"now": False}
 
     def on_signal(signum: int, frame: object) -> None:

@@ -51,6 +51,8 @@ def test_evaluate_prints_the_figures_and_writes_the_card(tmp_path: Path, capsys)
     transformer_row = card.split("| transformer |")[1].splitlines()[0]
     weighted = f"shape latents weighted {1 + training.get('shape_weight', 0.0):g}x"
     assert (weighted in transformer_row) == bool(training.get("shape_weight"))
+    contrasted = "reversed-direction captions contrasted"
+    assert (contrasted in transformer_row) == bool(training.get("direction_contrast"))
     colour_row = card.split("| colour of the moving shape |")[1].splitlines()[0]
     assert f"({results['colour_correct']} of 2; 95% interval" in colour_row
     vae_ok = results["vae_psnr_db"] >= TARGETS["vae"]

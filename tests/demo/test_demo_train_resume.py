@@ -53,18 +53,20 @@ def test_train_stops_resumes_and_exports(tmp_path: Path) -> None:
     assert _rates(second) == [*defaults, ("decoder", 1, 2e-4)]
     assert (second["shape_weight"], second["shape_weight_from_step"]) == (4.0, 0)
 
-    # A changed shape weight or prompt length is recorded from the step it took over, and the
-    # export says so.
-    assert train(1, 3, 2, "--shape-weight", "2", "--prompt-tokens", "24") == 0
+    # A changed shape weight, prompt length or direction term is recorded from the step it took
+    # over, and the export says so.
+    changed = ["--shape-weight", "2", "--prompt-tokens", "24", "--direction-contrast", "0.5"]
+    assert train(1, 3, 2, *changed) == 0
     training = json.loads((export / "training.json").read_text())
     assert (training["shape_weight"], training["shape_weight_from_step"]) == (2.0, 2)
     assert (training["prompt_tokens"], training["prompt_tokens_from_step"]) == (24, 2)
+    assert (training["direction_contrast"], training["direction_contrast_from_step"]) == (0.5, 2)
     assert json.loads((export / "studio_defaults.json").read_text())["prompt_tokens"] == 24
 
     # A run started from the exported folder goes on with its record, not from its own step.
     other = tmp_path / "other"
     budgets = ["--vae-steps", "1", "--steps", "4", "--decoder-steps", "2", "--threads", "1"]
-    same = ["--shape-weight", "2", "--prompt-tokens", "24", "--batch", "1"]
+    same = [*changed, "--batch", "1"]
     assert (
         main(
             [
@@ -83,6 +85,7 @@ def test_train_stops_resumes_and_exports(tmp_path: Path) -> None:
     continued = _state(other)
     assert continued["step"] == 4
     assert (continued["shape_weight_from_step"], continued["prompt_tokens_from_step"]) == (2, 2)
+    assert continued["direction_contrast_from_step"] == 2
     assert _rates(continued) == _rates(training)
     assert _rates(training) == [*defaults, ("decoder", 1, 2e-4)]
 
@@ -91,6 +94,7 @@ def test_train_stops_resumes_and_exports(tmp_path: Path) -> None:
     third = _state(out)
     assert (third["step"], third["shape_weight"], third["shape_weight_from_step"]) == (1, 2.0, 0)
     assert (third["prompt_tokens"], third["prompt_tokens_from_step"]) == (M.PROMPT_TOKENS, 0)
+    assert third.get("direction_contrast", 0.0) == 0.0
     # The VAE went on from its weights; the transformer and decoder rates begin again.
     assert _rates(third) == defaults
 
