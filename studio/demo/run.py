@@ -110,6 +110,22 @@ class Run:
             self.state[f"{key}_from_step"] = stats.get(f"{key}_from_step", 0)
         self.flow.ema_steps = stats["transformer_steps"]
 
+    def vae_from(self, folder: Path) -> None:
+        """Start the VAE phase from another folder's VAE, re-laid out to this trainer's layout
+        (see `vae_surgery`); the transformer and everything after start afresh."""
+        from diffusers import AutoencoderKLWan
+
+        from studio.demo.data import to_tensor, train_seed
+        from studio.demo.scenes import make_scene, render
+        from studio.demo.vae_surgery import relayout
+
+        old = AutoencoderKLWan.from_pretrained(folder / "vae", use_safetensors=True).eval()
+        frames = torch.stack(
+            [to_tensor(render(make_scene(train_seed(self.rng)), frames=1)) for _ in range(64)]
+        )
+        self.vae.load_state_dict(relayout(old, M.VAE_CONFIG, frames).state_dict())
+        self.state["vae_from"] = str(folder)
+
     def save(self) -> None:
         self.args.out.mkdir(parents=True, exist_ok=True)
         ck = {
@@ -145,6 +161,7 @@ class Run:
             "device": str(self.device),
             "hardware": f"{cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads",
             "best_vae_psnr": self.state["best_psnr"],
+            "vae_from": self.state.get("vae_from"),
             "best_val_loss": self.state["best_val"],
         }
         for key, default in LOSS_SETTINGS.items():

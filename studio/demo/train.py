@@ -59,8 +59,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--vae-lr",
         type=float,
-        default=1.5e-4,
-        help="VAE peak learning rate (higher ones collapse its colours; default 1.5e-4)",
+        default=4e-5,
+        help="VAE peak learning rate (default 4e-5; at Adam's usual 3e-4 the decoder learns the "
+        "mean frame in a few steps, stops reading its latents and takes thousands to recover)",
     )
     p.add_argument("--batch", type=int, default=8, help="transformer batch size")
     p.add_argument("--lr", type=float, default=5e-4, help="transformer peak learning rate")
@@ -116,6 +117,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--init-from",
         type=Path,
         help="when --out has no checkpoint, start from an exported folder (e.g. assets/models/demo) and its training.json",
+    )
+    p.add_argument(
+        "--vae-from",
+        type=Path,
+        help="when --out has no checkpoint, start the VAE from this folder's (an older layout: "
+        "its latents are cut to this layout's channels along their principal directions and "
+        "its compression in time is dropped), then train as usual",
     )
     p.add_argument(
         "--seed", type=int, default=0, help="seed of the initial weights and the data order"
@@ -337,6 +345,16 @@ def main(argv: list[str] | None = None) -> int:
         log.info(
             "resumed from %s: %s", run.path, {k: v for k, v in run.state.items() if k != "history"}
         )
+    elif args.vae_from is not None:
+        if not (args.vae_from / "vae" / "config.json").is_file():
+            print(f"error: {args.vae_from} has no vae/config.json to start from.", file=sys.stderr)
+            return 2
+        try:
+            run.vae_from(args.vae_from)
+        except ValueError as e:
+            print(f"error: cannot start from the VAE of {args.vae_from}: {e}.", file=sys.stderr)
+            return 2
+        log.info("VAE started from %s, re-laid out", args.vae_from)
     elif args.init_from is not None:
         run.init_from(args.init_from)
         log.info(

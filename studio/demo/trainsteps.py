@@ -24,7 +24,7 @@ from diffusers import AutoencoderKLWan, WanVACETransformer3DModel
 from studio.demo import model as M
 from studio.demo.data import PromptEncoder, pin_batch, scene_batch, to_tensor, train_seed
 from studio.demo.scenes import FRAMES, make_scene, render, shape_masks
-from studio.demo.vace import encode, fold_mask, frame_mask
+from studio.demo.vace import compression, encode, fold_mask, frame_mask
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,8 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 class VaeTrainer:
+    NOISE = 0.05  # latent jitter, in units of each channel's spread (see `_jitter`)
+
     def __init__(self, vae: AutoencoderKLWan, lr: float, device: torch.device) -> None:
         self.vae = vae
         self.lr = lr
@@ -106,19 +108,26 @@ class VaeTrainer:
         self._set_lr(step, frac)
         # What the VAE must learn first (colour, edges, shapes) is the same in every frame, and
         # optimiser steps matter more than clip length: most steps take short 5-frame clips
-        # (one causal chunk after the first frame), a quarter of what 17 frames cost. One step
-        # in eight takes whole 17-frame clips, so the later latent frames are trained as met at
-        # inference (without them they fade), and another whole 64x64 frames, so the mid
-        # attention block learns the full size.
+        # (the first frame, which Wan's encoder codes alone, and one 4-frame chunk) cropped to
+        # 32x32. Two steps in eight take whole 17-frame clips, so frames deep in a clip are
+        # trained with the causal context they meet at inference (without it they fade), and
+        # one takes whole 64x64 frames, so the mid attention block learns the full size.
         kind = step % 8
-        if kind == 3:
+        if kind in (3, 6):
             x = self._clips(seeds[: max(1, len(seeds) // 2)], rng, 32)
         elif kind == 7:
-            x = self._clips(seeds[: max(1, len(seeds) // 4)], rng, 64, frames=5)
+            x = self._clips(seeds[: max(1, len(seeds) // 2)], rng, 64, frames=5)
         else:
             x = self._clips(seeds, rng, 32, frames=5)
         z = self.vae.encode(x).latent_dist.mode()
-        return self._optimise(self.vae.decode(z).sample, x, z)
+        return self._optimise(self.vae.decode(self._jitter(z, rng)).sample, x, z)
+
+    def _jitter(self, z: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+        """Latents with noise of NOISE times each channel's spread: the transformer never makes
+        exact latents, and a decoder that tolerates small errors turns them into clean frames."""
+        std = z.detach().std(dim=(0, 2, 3, 4), keepdim=True)
+        noise = torch.from_numpy(rng.standard_normal(z.shape).astype(np.float32)).to(z.device)
+        return z + self.NOISE * std * noise
 
     @torch.no_grad()
     def psnr(self, seeds: list[int]) -> float:
@@ -151,8 +160,6 @@ class DecoderTrainer(VaeTrainer):
     before, after or between transformer training.
     """
 
-    NOISE = 0.05  # latent jitter (in units of each channel's std): the transformer is never exact
-
     def _trained(self, vae: AutoencoderKLWan) -> list[torch.nn.Parameter]:
         return [*vae.decoder.parameters(), *vae.post_quant_conv.parameters()]
 
@@ -161,23 +168,28 @@ class DecoderTrainer(VaeTrainer):
         x = torch.stack([to_tensor(render(make_scene(s))) for s in seeds]).to(self.device)
         self.vae.encoder.eval()
         with torch.no_grad():
-            z = self.vae.encode(x).latent_dist.mode()
-            std = torch.tensor(self.vae.config.latents_std, device=z.device).view(1, -1, 1, 1, 1)
-            noise = torch.from_numpy(rng.standard_normal(z.shape).astype(np.float32))
-            z = z + self.NOISE * std * noise.to(z.device)
+            z = self._jitter(self.vae.encode(x).latent_dist.mode(), rng)
         # The transformer phase freezes the whole VAE; this phase thaws the decoder again.
         self.vae.decoder.train().requires_grad_(True)
         self.vae.post_quant_conv.requires_grad_(True)
         return self._optimise(self.vae.decode(z).sample, x, z)
 
 
-def latent_shape_masks(seeds: list[int]) -> torch.Tensor:
-    """Which latents a shape touches, (B, 1, f, h, w) in {0, 1}: the shape pixels pooled as the
-    VAE groups frames (the first alone, then 4 at a time) and pixels (4 x 4), grown by one latent."""
+# Shape masks grow by this many pixels before pooling, so the latents holding a shape's soft
+# edge count as the shape's (a fixed margin in pixels, whatever the VAE's stride).
+SHAPE_MARGIN = 4
+
+
+def latent_shape_masks(seeds: list[int], spatial: int, temporal: int) -> torch.Tensor:
+    """Which latents a shape touches, (B, 1, f, h, w) in {0, 1}: the shape pixels grown by
+    SHAPE_MARGIN, pooled as the VAE groups frames (the first alone, then `temporal` at a time)
+    and pixels (`spatial` square)."""
     px = torch.from_numpy(np.stack([shape_masks(make_scene(s)) for s in seeds])).float()[:, None]
-    px = torch.cat([px[:, :, :1].expand(-1, -1, M.TEMPORAL - 1, -1, -1), px], dim=2)
-    pooled = F.max_pool3d(px, kernel_size=(M.TEMPORAL, M.SPATIAL, M.SPATIAL))
-    return F.max_pool3d(pooled, kernel_size=(1, 3, 3), stride=1, padding=(0, 1, 1))
+    k = 2 * SHAPE_MARGIN + 1
+    px = F.max_pool3d(px, kernel_size=(1, k, k), stride=1, padding=(0, SHAPE_MARGIN, SHAPE_MARGIN))
+    if temporal > 1:
+        px = torch.cat([px[:, :, :1].expand(-1, -1, temporal - 1, -1, -1), px], dim=2)
+    return F.max_pool3d(px, kernel_size=(temporal, spatial, spatial))
 
 
 class FlowTrainer:
@@ -252,15 +264,21 @@ class FlowTrainer:
         mask = frame_mask(gen, videos.shape[-2], videos.shape[-1])
         # The conditioning video holds the pins and mid-grey (0) elsewhere.
         cond = videos * (1 - mask)
-        both = encode(self.vae, torch.cat([videos, cond]))
-        x0, inactive = both[: len(seeds)], both[len(seeds) :]
         if self._reactive is None:
-            # reactive = video * mask is all grey whatever the pins: one encode serves every sample.
+            # reactive = video * mask is all grey whatever the pins: one encode serves every
+            # sample, and every sample with nothing pinned, whose inactive video is grey too.
             self._reactive = encode(self.vae, torch.zeros_like(videos[:1]))
+        pinned = [i for i in range(len(seeds)) if bool((gen[i] < 0.5).any())]
+        both = encode(self.vae, torch.cat([videos, cond[pinned]]))
+        x0 = both[: len(seeds)]
+        inactive = self._reactive.expand_as(x0).clone()
+        inactive[pinned] = both[len(seeds) :]
         reactive = self._reactive.expand_as(inactive)
-        folded = fold_mask(mask, M.SPATIAL, M.PATCH[1], M.TEMPORAL)
+        spatial, temporal = compression(self.vae)
+        patch = self.transformer.config.patch_size[1]
+        folded = fold_mask(mask, spatial, patch, temporal)
         control = torch.cat([inactive, reactive, folded], dim=1)
-        shapes = latent_shape_masks(seeds)
+        shapes = latent_shape_masks(seeds, spatial, temporal)
         return [
             {
                 "x0": x0[i].cpu(),
@@ -322,13 +340,19 @@ class FlowTrainer:
         weight = 1.0 + shape_weight * shapes
         return (weight * errors).sum() / weight.sum()
 
+    @staticmethod
+    def fresh(batch_size: int) -> int:
+        """New samples per step: one per 8 in the batch. Encoding a sample (its clip and its
+        conditioning) costs about half a training step, so each is reused about 8 times."""
+        return max(1, batch_size // 8)
+
     def step(self, batch_size: int, rng: np.random.Generator, step: int, frac: float) -> float:
         if len(self.buffer) < 4 * batch_size:
             self._fill(4 * batch_size - len(self.buffer), rng)
-        self._fill(max(1, batch_size // 4), rng)
+        self._fill(self.fresh(batch_size), rng)
         self.transformer.train()
         # The newest samples always train once; the rest come from the buffer.
-        fresh = self.buffer[-max(1, batch_size // 4) :]
+        fresh = self.buffer[-self.fresh(batch_size) :]
         older = [
             self.buffer[int(i)] for i in rng.integers(0, len(self.buffer), batch_size - len(fresh))
         ]

@@ -20,6 +20,12 @@ from diffusers import AutoencoderKLWan
 log = logging.getLogger(__name__)
 
 
+def compression(vae: AutoencoderKLWan) -> tuple[int, int]:
+    """(spatial, temporal) factors of a Wan VAE, as WanVACEPipeline computes them."""
+    downsample = vae.config.temperal_downsample
+    return 2 ** len(downsample), 2 ** sum(bool(d) for d in downsample)
+
+
 def normalise(vae: AutoencoderKLWan, latents: torch.Tensor) -> torch.Tensor:
     """Raw VAE latents -> the transformer's latent space (the pipeline's normalisation)."""
     z = vae.config.z_dim

@@ -180,9 +180,11 @@ class SizeRule:
     fixed: tuple[int, int] | None = None  # (width, height) for models trained at one size only
 
     def describe(self) -> str:
+        # A VAE that keeps every frame (one latent per frame) takes any count.
+        frames = f"frames {self.temporal}k+1" if self.temporal > 1 else "any number of frames"
         if self.fixed:
-            return f"exactly {self.fixed[0]}x{self.fixed[1]}, frames {self.temporal}k+1"
-        return f"width and height multiples of {self.spatial}, frames {self.temporal}k+1"
+            return f"exactly {self.fixed[0]}x{self.fixed[1]}, {frames}"
+        return f"width and height multiples of {self.spatial}, {frames}"
 
     def size_ok(self, width: int, height: int) -> bool:
         if self.fixed:

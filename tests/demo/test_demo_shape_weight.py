@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from studio.demo import model as M
 from studio.demo.scenes import Scene, make_scene, render, shape_masks
-from studio.demo.trainsteps import FlowTrainer, latent_shape_masks
+from studio.demo.trainsteps import SHAPE_MARGIN, FlowTrainer, latent_shape_masks
 
 
 def _without_shapes(scene: Scene) -> Scene:
@@ -24,16 +25,28 @@ def test_shape_masks_cover_every_pixel_a_shape_changes() -> None:
     assert 0 < masks.mean() < 0.2
 
 
-def test_latent_masks_follow_the_vae_grouping_of_frames() -> None:
+@pytest.mark.parametrize(("spatial", "temporal"), [(M.SPATIAL, M.TEMPORAL), (4, 4)])
+def test_latent_masks_follow_the_vae_grouping_of_frames(spatial: int, temporal: int) -> None:
+    """The demo layout (one latent per frame) and Wan's 4x in time, which older folders have."""
     scene = make_scene(7)
     px = shape_masks(scene)
-    lat = latent_shape_masks([7])[0, 0].numpy()
-    assert lat.shape == (5, 16, 16)
-    # Latent frame 0 codes pixel frame 0 alone; latent frame k codes frames 4k-3 .. 4k.
-    groups = [[0]] + [list(range(4 * k - 3, 4 * k + 1)) for k in range(1, 5)]
+    lat = latent_shape_masks([7], spatial, temporal)[0, 0].numpy()
+    assert lat.shape == ((len(px) - 1) // temporal + 1, 64 // spatial, 64 // spatial)
+    # Latent frame 0 codes pixel frame 0 alone; latent frame k codes frames t(k-1)+1 .. tk.
+    groups = [[0]] + [
+        list(range(temporal * (k - 1) + 1, temporal * k + 1)) for k in range(1, len(lat))
+    ]
     for k, frames in enumerate(groups):
         ys, xs = np.nonzero(px[frames].any(0))
-        assert lat[k, ys // M.SPATIAL, xs // M.SPATIAL].all()
+        assert lat[k, ys // spatial, xs // spatial].all()
+        # Grown by SHAPE_MARGIN pixels, no further: a latent whose pixels all lie further than
+        # that from every shape pixel is clear.
+        near = np.zeros(lat.shape[1:], dtype=bool)
+        for y, x in zip(ys, xs, strict=True):
+            rows = slice(max(0, y - SHAPE_MARGIN) // spatial, (y + SHAPE_MARGIN) // spatial + 1)
+            cols = slice(max(0, x - SHAPE_MARGIN) // spatial, (x + SHAPE_MARGIN) // spatial + 1)
+            near[rows, cols] = True
+        assert (lat[k] == near).all()
     assert lat.mean() < 0.5
 
 
@@ -57,8 +70,8 @@ class _Model:
 def test_an_error_on_the_shapes_costs_more_than_the_same_error_on_the_background() -> None:
     trainer = FlowTrainer(M.new_transformer(0), M.new_vae(0), 1e-4, torch.device("cpu"))
     trainer.prompts = _Prompts()  # type: ignore[assignment]
-    shapes = latent_shape_masks([7])
-    x0 = torch.randn(1, M.Z_DIM, 5, 16, 16)
+    shapes = latent_shape_masks([7], M.SPATIAL, M.TEMPORAL)
+    x0 = torch.randn(1, M.Z_DIM, *shapes.shape[2:])
     noise = torch.randn_like(x0)
     batch = [{"x0": x0[0], "control": torch.zeros(1), "text": "", "shapes": shapes[0]}]
     sigma = torch.tensor([0.5])

@@ -36,7 +36,7 @@ def test_train_stops_resumes_and_exports(tmp_path: Path) -> None:
     first = _state(out)
     assert (first["phase"], first["vae_step"], first["step"]) == ("transformer", 1, 1)
     assert first["decoder_step"] == 1
-    defaults = [("vae", 0, 1.5e-4), ("transformer", 0, 5e-4), ("decoder", 0, 3e-4)]
+    defaults = [("vae", 0, 4e-5), ("transformer", 0, 5e-4), ("decoder", 0, 3e-4)]
     assert _rates(first) == defaults
     # The VAE phase ended, so the folder was exported with what the pipeline needs.
     assert json.loads((export / "model_index.json").read_text())["_class_name"] == "WanVACEPipeline"

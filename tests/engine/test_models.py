@@ -33,6 +33,21 @@ def test_family_pins_and_size_rule_come_from_the_folder(tiny_model, kind, family
     assert info.size_on_disk() > 0
 
 
+def test_a_wan_vae_that_keeps_every_frame_takes_any_frame_count(tiny_model, tmp_path):
+    """The demo model's VAE compresses in space only: one latent per frame, so no 4k+1 rule."""
+    folder = tmp_path / "per_frame"
+    shutil.copytree(tiny_model("wan_vace"), folder)
+    config = json.loads((folder / "vae" / "config.json").read_text())
+    config.update(temperal_downsample=[False, False, False], scale_factor_temporal=1)
+    (folder / "vae" / "config.json").write_text(json.dumps(config))
+    rule = inspect_model(folder).rule
+    assert (rule.spatial, rule.temporal) == (16, 1)
+    assert rule.frames_ok(18) and rule.frames_ok(17)
+    assert rule.describe() == "width and height multiples of 16, any number of frames"
+    # The 4x-in-time original still says what it takes.
+    assert "frames 4k+1" in inspect_model(tiny_model("wan_vace")).rule.describe()
+
+
 def test_modes_by_family(tiny_model):
     assert inspect_model(tiny_model("wan")).modes == {Mode.TEXT}
     assert inspect_model(tiny_model("wan_vace")).modes == set(Mode)
