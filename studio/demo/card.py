@@ -93,7 +93,7 @@ with a shape weight, the latents a shape touches count that much more in the los
 |---|---|
 | hardware | {training.get("hardware", "unknown")} (device `{training.get("device", "cpu")}`), shared with other work |
 | VAE | {_vae_row(training)} |
-| transformer | {training["transformer_steps"]} steps, batch {training["batch"]}{_peak_lrs(training, "transformer")}, {training["transformer_minutes"]} min{_shape_weighting(training)}{_prompt_padding(training)}{_direction_contrast(training)} |
+| transformer | {_transformer_from(training)}{training["transformer_steps"]} steps, batch {training["batch"]}{_peak_lrs(training, "transformer")}, {training["transformer_minutes"]} min{_shape_weighting(training)}{_prompt_padding(training)}{_direction_contrast(training)} |
 | decoder (encoder frozen) | {training.get("decoder_steps", 0)} steps, batch {training.get("decoder_batch", 2)} (whole clips){_peak_lrs(training, "decoder")}, {training.get("decoder_minutes", 0.0)} min |
 
 ## Evaluation (`python -m studio.demo.evaluate`)
@@ -168,6 +168,16 @@ def _vae_row(training: dict) -> str:
         "latents cut to their top principal directions, one latent per frame)"
     )
     return f"{carried}, then {trained}" if steps else f"{carried}; no further VAE steps"
+
+
+def _transformer_from(training: dict) -> str:
+    source = training.get("transformer_from")
+    if not source:
+        return ""
+    return (
+        f"started from the transformer of `{source}` (its blocks and text and time embedders; "
+        "the layers that read and write latents new), then "
+    )
 
 
 def wilson_interval(correct: int, count: int, z: float = 1.96) -> tuple[float, float]:

@@ -96,9 +96,10 @@ def new_vae(seed: int = 0) -> AutoencoderKLWan:
     return AutoencoderKLWan(**VAE_CONFIG)
 
 
-def new_transformer(seed: int = 0) -> WanVACETransformer3DModel:
+def new_transformer(seed: int = 0, config: dict | None = None) -> WanVACETransformer3DModel:
+    """A freshly initialised transformer of this layout, or of `config`'s."""
     torch.manual_seed(seed)
-    return WanVACETransformer3DModel(**TRANSFORMER_CONFIG)
+    return WanVACETransformer3DModel.from_config(config or TRANSFORMER_CONFIG)
 
 
 def new_scheduler() -> UniPCMultistepScheduler:

@@ -32,6 +32,27 @@ LOSS_SETTINGS: dict[str, float] = {
 }
 
 
+# The transformer's layers that read or write latents: with another latent layout (channels,
+# patch) they mean something else, so `transformer_from` leaves them as initialised.
+LATENT_LAYERS = ("patch_embedding.", "vace_patch_embedding.", "proj_out.")
+# Config keys a transformer must share with this one's for `transformer_from`.
+TRANSFORMER_BODY = (
+    "num_attention_heads",
+    "attention_head_dim",
+    "ffn_dim",
+    "num_layers",
+    "text_dim",
+    "freq_dim",
+    "vace_layers",
+)
+
+
+def transformer_body_differs(folder: Path) -> list[str]:
+    """The `TRANSFORMER_BODY` keys in which `folder`'s transformer differs from this one's."""
+    theirs = json.loads((folder / "transformer" / "config.json").read_text())
+    return [k for k in TRANSFORMER_BODY if theirs.get(k) != M.TRANSFORMER_CONFIG.get(k)]
+
+
 class Run:
     """The training state and its checkpoint file."""
 
@@ -39,11 +60,7 @@ class Run:
         self.args = args
         self.device = device
         self.path = args.out / "checkpoint.pt"
-        self.vae = M.new_vae(args.seed).to(device)
-        self.transformer = M.new_transformer(args.seed + 1).to(device)
-        self.vae_trainer = VaeTrainer(self.vae, args.vae_lr, device)
-        self.flow = new_flow_trainer(self.transformer, self.vae, args, device)
-        self.decoder_trainer = DecoderTrainer(self.vae, args.decoder_lr, device)
+        self.use(M.new_vae(args.seed), M.new_transformer(args.seed + 1))
         self.state = {
             "phase": "vae",
             "vae_step": 0,
@@ -60,10 +77,27 @@ class Run:
         }
         self.rng = np.random.default_rng(args.seed)
 
+    def use(self, vae: torch.nn.Module, transformer: torch.nn.Module) -> None:
+        """Train these models (and new optimisers for them)."""
+        args, device = self.args, self.device
+        self.vae = vae.to(device)
+        self.transformer = transformer.to(device)
+        self.vae_trainer = VaeTrainer(self.vae, args.vae_lr, device)
+        self.flow = new_flow_trainer(self.transformer, self.vae, args, device)
+        self.decoder_trainer = DecoderTrainer(self.vae, args.decoder_lr, device)
+
     def load(self) -> bool:
         if not self.path.is_file():
             return False
         ck = torch.load(self.path, map_location=self.device, weights_only=False)
+        if "vae_config" in ck:
+            # A run keeps the layout it began with (an --init-from folder's may be older).
+            from diffusers import AutoencoderKLWan, WanVACETransformer3DModel
+
+            self.use(
+                AutoencoderKLWan.from_config(ck["vae_config"]),
+                WanVACETransformer3DModel.from_config(ck["transformer_config"]),
+            )
         self.vae.load_state_dict(ck["vae"])
         self.vae.register_to_config(latents_mean=ck["latents_mean"], latents_std=ck["latents_std"])
         self.vae_trainer.load_state_dict(ck["vae_trainer"])
@@ -82,16 +116,11 @@ class Run:
         """Weights and progress from an exported folder; optimisers start fresh."""
         from diffusers import AutoencoderKLWan, WanVACETransformer3DModel
 
-        vae = AutoencoderKLWan.from_pretrained(folder / "vae", use_safetensors=True)
-        self.vae.load_state_dict(vae.state_dict())
-        self.vae.register_to_config(
-            latents_mean=list(vae.config.latents_mean), latents_std=list(vae.config.latents_std)
+        # The folder's layout, which may be older than `model.py`'s, goes on being trained.
+        self.use(
+            AutoencoderKLWan.from_pretrained(folder / "vae", use_safetensors=True),
+            WanVACETransformer3DModel.from_pretrained(folder / "transformer", use_safetensors=True),
         )
-        transformer = WanVACETransformer3DModel.from_pretrained(
-            folder / "transformer", use_safetensors=True
-        )
-        self.transformer.load_state_dict(transformer.state_dict())
-        self.flow.ema.load_state_dict(transformer.state_dict())
         stats = json.loads((folder / "training.json").read_text())
         self.state.update(
             phase=stats.get("phase", "transformer" if stats["transformer_steps"] > 0 else "vae"),
@@ -126,9 +155,34 @@ class Run:
         self.vae.load_state_dict(relayout(old, M.VAE_CONFIG, frames).state_dict())
         self.state["vae_from"] = str(folder)
 
+    def transformer_from(self, folder: Path) -> list[str]:
+        """Start the transformer from another folder's, which may have another latent layout:
+        its blocks, its text and time embedders and its output norm carry over wherever the
+        shapes agree (`transformer_body_differs` says whether they can); the layers in
+        `LATENT_LAYERS` stay as initialised. Returns the names of those left as they were."""
+        from diffusers import WanVACETransformer3DModel
+
+        theirs = WanVACETransformer3DModel.from_pretrained(
+            folder / "transformer", use_safetensors=True
+        ).state_dict()
+        mine = self.transformer.state_dict()
+        fresh = []
+        for name, value in mine.items():
+            carried = name in theirs and theirs[name].shape == value.shape
+            if carried and not name.startswith(LATENT_LAYERS):
+                value.copy_(theirs[name])
+            else:
+                fresh.append(name)
+        self.transformer.load_state_dict(mine)
+        self.flow.ema.load_state_dict(mine)
+        self.state["transformer_from"] = str(folder)
+        return fresh
+
     def save(self) -> None:
         self.args.out.mkdir(parents=True, exist_ok=True)
         ck = {
+            "vae_config": dict(self.vae.config),
+            "transformer_config": dict(self.transformer.config),
             "vae": self.vae.state_dict(),
             "latents_mean": list(self.vae.config.latents_mean),
             "latents_std": list(self.vae.config.latents_std),
@@ -162,6 +216,7 @@ class Run:
             "hardware": f"{cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads",
             "best_vae_psnr": self.state["best_psnr"],
             "vae_from": self.state.get("vae_from"),
+            "transformer_from": self.state.get("transformer_from"),
             "best_val_loss": self.state["best_val"],
         }
         for key, default in LOSS_SETTINGS.items():

@@ -23,7 +23,7 @@ import torch
 
 from studio.demo import model as M
 from studio.demo.data import PromptEncoder, train_seed
-from studio.demo.run import LOSS_SETTINGS, Run, new_flow_trainer
+from studio.demo.run import LOSS_SETTINGS, Run, new_flow_trainer, transformer_body_differs
 from studio.demo.scenes import HELD_OUT_SEED_START
 from studio.demo.trainsteps import VaeTrainer
 
@@ -124,6 +124,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="when --out has no checkpoint, start the VAE from this folder's (an older layout: "
         "its latents are cut to this layout's channels along their principal directions and "
         "its compression in time is dropped), then train as usual",
+    )
+    p.add_argument(
+        "--transformer-from",
+        type=Path,
+        help="while the transformer has not been trained, start it from this folder's, even of "
+        "an older latent layout: its blocks and its text and time embedders carry over, the "
+        "layers that read and write latents start afresh",
     )
     p.add_argument(
         "--seed", type=int, default=0, help="seed of the initial weights and the data order"
@@ -282,10 +289,23 @@ def run_transformer_phase(run: Run, stop: dict) -> None:
     val = run.flow.make_validation([HELD_OUT_SEED_START + 100 + i for i in range(16)])
 
     def evaluate() -> bool:
-        plain, v = run.flow.validation_losses(val, weight)
-        log.info("held-out flow loss %.4f (shape-weighted %.4f) at step %d", plain, v, st["step"])
+        plain, v, heard = run.flow.validation_losses(val, weight)
+        log.info(
+            "held-out flow loss %.4f (shape-weighted %.4f; on the shapes %.3fx with the "
+            "directions reversed) at step %d",
+            plain,
+            v,
+            heard,
+            st["step"],
+        )
         st["history"].append(
-            {"phase": "transformer", "step": st["step"], "val": plain, "weighted": v}
+            {
+                "phase": "transformer",
+                "step": st["step"],
+                "val": plain,
+                "weighted": v,
+                "reversed_over_true": heard,
+            }
         )
         if v >= st["best_val"]:
             return False
@@ -340,6 +360,17 @@ def main(argv: list[str] | None = None) -> int:
     # takes its unfused path and says so; the result is right, and it is known.
     warnings.filterwarnings("ignore", message="Mismatch dtype between input and weight")
     device = pick_device(args.device)
+    source = args.transformer_from
+    if source is not None and not (source / "transformer" / "config.json").is_file():
+        print(f"error: {source} has no transformer/config.json to start from.", file=sys.stderr)
+        return 2
+    if source is not None and (differs := transformer_body_differs(source)):
+        print(
+            f"error: cannot start from the transformer of {source}: its body differs "
+            f"({', '.join(differs)}).",
+            file=sys.stderr,
+        )
+        return 2
     run = Run(args, device)
     if run.load():
         log.info(
@@ -376,14 +407,19 @@ def main(argv: list[str] | None = None) -> int:
         # The new transformer's loss settings and rates start with it (set at its phase's start;
         # the prompt length here too, as the VAE phase's export writes it); the VAE goes on from
         # its weights, so its record of rates stands.
-        for key in LOSS_SETTINGS:
+        for key in (*LOSS_SETTINGS, "transformer_from"):
             run.state.pop(key, None)
         run.state.update(prompt_tokens=args.prompt_tokens, prompt_tokens_from_step=0)
         run.state["learning_rates"] = [
             r for r in run.state.get("learning_rates", []) if r["phase"] == "vae"
         ]
-        run.transformer = M.new_transformer(args.seed + 1).to(device)
+        # Of the run's layout, which an --init-from folder may have set.
+        config = dict(run.transformer.config)
+        run.transformer = M.new_transformer(args.seed + 1, config).to(device)
         run.flow = new_flow_trainer(run.transformer, run.vae, args, device)
+    if source is not None and run.state["step"] == 0:
+        fresh = run.transformer_from(source)
+        log.info("transformer started from %s; afresh: %s", source, fresh)
     stop = {"now": False}
 
     def on_signal(signum: int, frame: object) -> None:

@@ -422,11 +422,19 @@ class FlowTrainer:
         }
 
     @torch.no_grad()
-    def validation_losses(self, val: dict, shape_weight: float) -> tuple[float, float]:
-        """(plain, shape-weighted) held-out loss of the EMA weights, from one pass."""
+    def validation_losses(self, val: dict, shape_weight: float) -> tuple[float, float, float]:
+        """(plain, shape-weighted) held-out loss of the EMA weights, and how much worse their
+        error on the shapes gets with the captions' directions reversed (1.0: the model does
+        not hear direction words)."""
         samples = val["samples"]
         errors = self._errors(self.ema, samples, val["sigmas"], val["noise"], val["texts"])
+        wrong = self._errors(
+            self.ema, samples, val["sigmas"], val["noise"], [s["reversed"] for s in samples]
+        )
+        shapes = torch.stack([s["shapes"] for s in samples]).to(errors.device)
+        heard = float((wrong * shapes).sum() / (errors * shapes).sum().clamp_min(1e-12))
         return (
             float(self._weighted(errors, samples, 0.0)),
             float(self._weighted(errors, samples, shape_weight)),
+            heard,
         )

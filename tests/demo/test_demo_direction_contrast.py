@@ -64,9 +64,16 @@ def test_the_direction_term_makes_the_error_depend_on_the_direction_words() -> N
         wrong = _shape_errors(trainer, batch, sigmas, noise, "reversed")
         return wrong / _shape_errors(trainer, batch, sigmas, noise, "text") - 1
 
+    def heard() -> float:
+        """The figure the trainer logs at each held-out check, on these two samples."""
+        trainer.ema.load_state_dict(trainer.transformer.state_dict())
+        val = {"samples": batch, "sigmas": sigmas, "noise": noise, "texts": texts}
+        return trainer.validation_losses(val, 4.0)[2]
+
     before = gap()
     # An untrained model barely reads the prompt: reversing it changes little.
     assert np.abs(before).max() < trainer.DIRECTION_MARGIN
+    assert abs(heard() - 1) < trainer.DIRECTION_MARGIN
     trainer.transformer.train()
     for _ in range(25):
         errors = trainer._errors(trainer.transformer, batch, sigmas, noise, texts)
@@ -77,6 +84,7 @@ def test_the_direction_term_makes_the_error_depend_on_the_direction_words() -> N
     # Only the direction words differ, so the model now reads them: the reversed caption's
     # error on the shapes is clearly above the true one's.
     assert (gap() > trainer.DIRECTION_MARGIN / 2).all()
+    assert heard() > 1 + trainer.DIRECTION_MARGIN / 2
 
 
 def test_samples_without_a_caption_are_left_out_of_the_direction_term() -> None:

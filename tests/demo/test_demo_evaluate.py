@@ -22,6 +22,8 @@ def test_evaluate_prints_the_figures_and_writes_the_card(tmp_path: Path, capsys)
         {"phase": "decoder", "from_step": 0, "peak_lr": 3e-4},
         {"phase": "decoder", "from_step": 243, "peak_lr": 2e-4},
     ]
+    # Weights carried over from an older model: the card says from where.
+    training.update(vae_from="runs/first", transformer_from="runs/first")
     (folder / "training.json").write_text(json.dumps(training))
     out = tmp_path / "eval.json"
     argv = ["--model", str(folder), "--count", "2", "--steps", "2", "--threads", "1"]
@@ -49,6 +51,8 @@ def test_evaluate_prints_the_figures_and_writes_the_card(tmp_path: Path, capsys)
     # A phase the record does not cover claims no rate.
     assert "learning rate" not in card.split("| VAE |")[1].splitlines()[0]
     transformer_row = card.split("| transformer |")[1].splitlines()[0]
+    assert transformer_row.startswith(" started from the transformer of `runs/first` (")
+    assert "started from the VAE of `runs/first`" in card.split("| VAE |")[1].splitlines()[0]
     weighted = f"shape latents weighted {1 + training.get('shape_weight', 0.0):g}x"
     assert (weighted in transformer_row) == bool(training.get("shape_weight"))
     contrasted = "reversed-direction captions contrasted"

@@ -99,6 +99,37 @@ def test_train_stops_resumes_and_exports(tmp_path: Path) -> None:
     assert _rates(third) == defaults
 
 
+def test_a_run_from_an_older_layout_goes_on_in_that_layout(tmp_path: Path) -> None:
+    """--init-from a folder whose latents are laid out as an older model.py had them (16
+    channels, 4x in time, 2x2 patches) trains that model, through a stop and a resume."""
+    from diffusers import AutoencoderKLWan, WanVACETransformer3DModel
+
+    old_vae = {**M.VAE_CONFIG, "z_dim": 16, "temperal_downsample": [True, True]}
+    old_vae.update(scale_factor_temporal=4, latents_mean=[0.0] * 16, latents_std=[1.0] * 16)
+    old_transformer = {**M.TRANSFORMER_CONFIG, "in_channels": 16, "out_channels": 16}
+    old_transformer.update(patch_size=[1, 2, 2], vace_in_channels=48)
+    record = {"transformer_steps": 5, "transformer_minutes": 1.0, "vae_steps": 3}
+    record.update(vae_minutes=1.0, best_vae_psnr=20.0)
+    folder = tmp_path / "older"
+    torch.manual_seed(0)
+    M.export_folder(
+        AutoencoderKLWan(**old_vae),
+        WanVACETransformer3DModel(**old_transformer),
+        folder,
+        extra={"training.json": json.dumps(record)},
+        prompt_tokens=M.PROMPT_TOKENS,
+    )
+    out, export = tmp_path / "run", tmp_path / "demo"
+    argv = ["--out", str(out), "--export", str(export), "--threads", "1", "--batch", "1"]
+    argv += ["--decoder-steps", "0", "--transformer-minutes", "1000", "--eval-minutes", "1000"]
+    assert main([*argv, "--init-from", str(folder), "--steps", "6"]) == 0
+    assert main([*argv, "--steps", "7"]) == 0  # resumed from the run's own checkpoint
+    assert _state(out)["step"] == 7
+    for part, config in (("vae", old_vae), ("transformer", old_transformer)):
+        made = json.loads((export / part / "config.json").read_text())
+        assert {k: made[k] for k in config} == json.loads(json.dumps(config)), part
+
+
 def test_decoder_phase_keeps_the_latent_space(tmp_path: Path) -> None:
     """Sharpening the decoder must not move the encoder the transformer was trained on."""
     vae = M.new_vae(0)

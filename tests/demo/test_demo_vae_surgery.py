@@ -82,21 +82,33 @@ def test_only_the_latents_and_time_may_change() -> None:
 
 
 def test_the_trainer_starts_from_an_old_layout_folder(tmp_path, capsys) -> None:
-    """`--vae-from` takes a folder of the old layout, and the export says where its VAE began."""
+    """`--vae-from` and `--transformer-from` take a folder of the old layout, and the export
+    says where its VAE and transformer began."""
     import json
+
+    from diffusers import WanVACETransformer3DModel
 
     from studio.demo.train import main
 
     torch.manual_seed(0)
     old = tmp_path / "old"
     AutoencoderKLWan(**{**OLD, "base_dim": M.VAE_CONFIG["base_dim"]}).save_pretrained(old / "vae")
+    old_layout = {"in_channels": 16, "out_channels": 16, "patch_size": [1, 2, 2]}
+    WanVACETransformer3DModel(
+        **{**M.TRANSFORMER_CONFIG, **old_layout, "vace_in_channels": 48}
+    ).save_pretrained(old / "transformer")
     out, export = tmp_path / "run", tmp_path / "demo"
     argv = ["--out", str(out), "--export", str(export), "--vae-from", str(old), "--threads", "1"]
     argv += ["--vae-steps", "0", "--steps", "0", "--decoder-steps", "0", "--batch", "1"]
-    assert main(argv) == 0
+    assert main([*argv, "--transformer-from", str(old)]) == 0
     vae = json.loads((export / "vae" / "config.json").read_text())
     assert (vae["z_dim"], vae["temperal_downsample"]) == (M.Z_DIM, M.VAE_CONFIG["temperal_downsample"])
-    assert json.loads((export / "training.json").read_text())["vae_from"] == str(old)
+    record = json.loads((export / "training.json").read_text())
+    assert (record["vae_from"], record["transformer_from"]) == (str(old), str(old))
+    theirs = WanVACETransformer3DModel.from_pretrained(old / "transformer").state_dict()
+    mine = WanVACETransformer3DModel.from_pretrained(export / "transformer").state_dict()
+    assert torch.equal(mine["blocks.3.ffn.net.2.weight"], theirs["blocks.3.ffn.net.2.weight"])
+    assert mine["patch_embedding.weight"].shape != theirs["patch_embedding.weight"].shape
     # Not a VAE of this trainer's body, or no VAE at all: one plain sentence, nothing exported.
     AutoencoderKLWan(**{**OLD, "base_dim": 8}).save_pretrained(tmp_path / "narrow" / "vae")
     for i, source in enumerate([tmp_path / "narrow", tmp_path]):
