@@ -165,7 +165,7 @@ def _vae_row(training: dict) -> str:
         return trained
     carried = (
         f"started from the VAE of `{source}`, re-laid out by `studio/demo/vae_surgery.py` (its "
-        "latents cut to their top principal directions, one latent per frame)"
+        "latents cut to their top principal directions, less compression in time)"
     )
     return f"{carried}, then {trained}" if steps else f"{carried}; no further VAE steps"
 

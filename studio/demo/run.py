@@ -47,10 +47,10 @@ TRANSFORMER_BODY = (
 )
 
 
-def transformer_body_differs(folder: Path) -> list[str]:
-    """The `TRANSFORMER_BODY` keys in which `folder`'s transformer differs from this one's."""
+def transformer_body_differs(folder: Path, config: dict) -> list[str]:
+    """The `TRANSFORMER_BODY` keys in which `folder`'s transformer differs from `config`."""
     theirs = json.loads((folder / "transformer" / "config.json").read_text())
-    return [k for k in TRANSFORMER_BODY if theirs.get(k) != M.TRANSFORMER_CONFIG.get(k)]
+    return [k for k in TRANSFORMER_BODY if theirs.get(k) != config.get(k)]
 
 
 class Run:
@@ -166,17 +166,17 @@ class Run:
             folder / "transformer", use_safetensors=True
         ).state_dict()
         mine = self.transformer.state_dict()
-        fresh = []
-        for name, value in mine.items():
-            carried = name in theirs and theirs[name].shape == value.shape
-            if carried and not name.startswith(LATENT_LAYERS):
-                value.copy_(theirs[name])
-            else:
-                fresh.append(name)
-        self.transformer.load_state_dict(mine)
-        self.flow.ema.load_state_dict(mine)
+        carried = {
+            name: value
+            for name, value in theirs.items()
+            if name in mine
+            and value.shape == mine[name].shape
+            and not name.startswith(LATENT_LAYERS)
+        }
+        self.transformer.load_state_dict(carried, strict=False)
+        self.flow.ema.load_state_dict(self.transformer.state_dict())
         self.state["transformer_from"] = str(folder)
-        return fresh
+        return [name for name in mine if name not in carried]
 
     def save(self) -> None:
         self.args.out.mkdir(parents=True, exist_ok=True)

@@ -364,13 +364,6 @@ def main(argv: list[str] | None = None) -> int:
     if source is not None and not (source / "transformer" / "config.json").is_file():
         print(f"error: {source} has no transformer/config.json to start from.", file=sys.stderr)
         return 2
-    if source is not None and (differs := transformer_body_differs(source)):
-        print(
-            f"error: cannot start from the transformer of {source}: its body differs "
-            f"({', '.join(differs)}).",
-            file=sys.stderr,
-        )
-        return 2
     run = Run(args, device)
     if run.load():
         log.info(
@@ -418,6 +411,15 @@ def main(argv: list[str] | None = None) -> int:
         run.transformer = M.new_transformer(args.seed + 1, config).to(device)
         run.flow = new_flow_trainer(run.transformer, run.vae, args, device)
     if source is not None and run.state["step"] == 0:
+        # Against the run's own layout, which a checkpoint or --init-from folder may have set.
+        differs = transformer_body_differs(source, dict(run.transformer.config))
+        if differs:
+            print(
+                f"error: cannot start from the transformer of {source}: its body differs "
+                f"({', '.join(differs)}).",
+                file=sys.stderr,
+            )
+            return 2
         fresh = run.transformer_from(source)
         log.info("transformer started from %s; afresh: %s", source, fresh)
     stop = {"now": False}

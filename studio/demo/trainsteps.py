@@ -392,10 +392,7 @@ class FlowTrainer:
         wrong = self._errors(
             self.transformer, sub, sigmas[pick], noise[pick], [b["reversed"] for b in sub]
         )
-        shapes = torch.stack([b["shapes"] for b in sub]).to(errors.device)
-        area = shapes.sum(dim=(1, 2, 3, 4)).clamp_min(1.0)
-        e_true = (errors[pick] * shapes).sum(dim=(1, 2, 3, 4)) / area
-        e_wrong = (wrong * shapes).sum(dim=(1, 2, 3, 4)) / area
+        e_true, e_wrong = _on_shapes(errors[pick], sub), _on_shapes(wrong, sub)
         return F.relu((1 + self.DIRECTION_MARGIN) * e_true - e_wrong).mean()
 
     @torch.no_grad()
@@ -431,10 +428,16 @@ class FlowTrainer:
         wrong = self._errors(
             self.ema, samples, val["sigmas"], val["noise"], [s["reversed"] for s in samples]
         )
-        shapes = torch.stack([s["shapes"] for s in samples]).to(errors.device)
-        heard = float((wrong * shapes).sum() / (errors * shapes).sum().clamp_min(1e-12))
+        heard = float(_on_shapes(wrong, samples).sum() / _on_shapes(errors, samples).sum())
         return (
             float(self._weighted(errors, samples, 0.0)),
             float(self._weighted(errors, samples, shape_weight)),
             heard,
         )
+
+
+def _on_shapes(errors: torch.Tensor, batch: list[dict]) -> torch.Tensor:
+    """Each sample's mean per-latent error over the latents its shapes touch: (B,)."""
+    shapes = torch.stack([b["shapes"] for b in batch]).to(errors.device)
+    area = shapes.sum(dim=(1, 2, 3, 4)).clamp_min(1.0)
+    return (errors * shapes).sum(dim=(1, 2, 3, 4)) / area

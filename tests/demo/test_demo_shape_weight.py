@@ -27,7 +27,7 @@ def test_shape_masks_cover_every_pixel_a_shape_changes() -> None:
 
 @pytest.mark.parametrize(("spatial", "temporal"), [(M.SPATIAL, M.TEMPORAL), (4, 4)])
 def test_latent_masks_follow_the_vae_grouping_of_frames(spatial: int, temporal: int) -> None:
-    """The demo layout (one latent per frame) and Wan's 4x in time, which older folders have."""
+    """The demo layout (two frames a latent) and Wan's 4x in time, which older folders have."""
     scene = make_scene(7)
     px = shape_masks(scene)
     lat = latent_shape_masks([7], spatial, temporal)[0, 0].numpy()

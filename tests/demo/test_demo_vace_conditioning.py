@@ -14,7 +14,7 @@ from studio.demo.scenes import make_scene, render
 from studio.demo.trainsteps import FlowTrainer
 from studio.demo.vace import compression, control_latents, frame_mask
 
-# The demo layout (8x in space, one latent per frame) and Wan's (4x in time), which the
+# The demo layout (4x in space, two frames a latent) and Wan's (4x in time), which the
 # trainer also meets in older folders; narrow, so the tests stay quick.
 LAYOUTS = {
     "demo": {**M.VAE_CONFIG, "base_dim": 8},

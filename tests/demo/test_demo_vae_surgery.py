@@ -1,4 +1,4 @@
-"""The demo VAE's layout (one latent per frame, 4 channels) can start from a VAE of the old one."""
+"""The demo VAE's layout (two frames a latent, 4 channels) can start from a VAE of the old one."""
 
 from __future__ import annotations
 

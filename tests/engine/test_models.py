@@ -34,7 +34,7 @@ def test_family_pins_and_size_rule_come_from_the_folder(tiny_model, kind, family
 
 
 def test_a_wan_vae_that_keeps_every_frame_takes_any_frame_count(tiny_model, tmp_path):
-    """The demo model's VAE compresses in space only: one latent per frame, so no 4k+1 rule."""
+    """A VAE that compresses in space only (one latent per frame) has no 4k+1 rule."""
     folder = tmp_path / "per_frame"
     shutil.copytree(tiny_model("wan_vace"), folder)
     config = json.loads((folder / "vae" / "config.json").read_text())
