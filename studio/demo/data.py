@@ -13,9 +13,9 @@ import logging
 import numpy as np
 import torch
 from diffusers.pipelines.wan.pipeline_wan_vace import prompt_clean
+from torch.nn.utils.rnn import pad_sequence
 
-from studio.demo.captions import caption, reversed_caption
-from studio.demo.scenes import FRAMES, HELD_OUT_SEED_START, make_scene, render
+from studio.demo.scenes import FRAMES
 from studio.engine.minilm import load_minilm
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,14 @@ PIN_WEIGHTS = (0.3, 0.15, 0.2, 0.15, 0.2)
 
 def to_tensor(frames: np.ndarray) -> torch.Tensor:
     """uint8 (F, H, W, 3) -> float (3, F, H, W) in [-1, 1], as the pipeline's video processor."""
-    return torch.from_numpy(frames).float().div(127.5).sub(1.0).permute(3, 0, 1, 2).contiguous()
+    return to_tensors([frames], torch.device("cpu"))[0]
+
+
+def to_tensors(videos: list[np.ndarray], device: torch.device) -> torch.Tensor:
+    """uint8 (F, H, W, 3) clips -> float (B, 3, F, H, W) in [-1, 1] on `device`, converted there
+    (a quarter of the bytes to copy, and no work on the CPU)."""
+    x = torch.from_numpy(np.stack(videos)).to(device)
+    return x.float().div(127.5).sub(1.0).permute(0, 4, 1, 2, 3).contiguous()
 
 
 def to_uint8(video: torch.Tensor) -> np.ndarray:
@@ -51,12 +58,11 @@ def pin_flags(mode: str, frames: int, rng: np.random.Generator) -> np.ndarray:
     return gen
 
 
-def train_seed(rng: np.random.Generator) -> int:
-    return int(rng.integers(0, HELD_OUT_SEED_START))
-
-
 class PromptEncoder:
     """MiniLM prompt states padded with zeros to `max_length`, as `_get_t5_prompt_embeds` pads them."""
+
+    # Prompt states kept (about 20 x 384 floats each): a replay buffer's captions stay in it.
+    CACHE = 50_000
 
     def __init__(self, max_length: int, device: torch.device | str = "cpu") -> None:
         self.tokenizer, self.encoder = load_minilm(device)
@@ -65,47 +71,36 @@ class PromptEncoder:
         self._cache: dict[str, torch.Tensor] = {}
 
     @torch.no_grad()
-    def states(self, text: str) -> torch.Tensor:
-        """(tokens, 384) for the prompt's real tokens; the padding is added by `batch`."""
-        hit = self._cache.get(text)
-        if hit is not None:
-            return hit
-        # Without padding the real tokens' states equal those of the pipeline's padded call
-        # (attention masks the padding), and it costs a fraction of 512 positions.
-        ids = self.tokenizer(
-            [prompt_clean(text)], truncation=True, max_length=self.max_length, return_tensors="pt"
-        )
-        out = self.encoder(
-            ids.input_ids.to(self.device), ids.attention_mask.to(self.device)
-        ).last_hidden_state[0]
-        if len(self._cache) > 50_000:
+    def _encode(self, texts: list[str]) -> None:
+        """Cache the real tokens' states of `texts`, in one batch.
+
+        The pipeline pads to max_length and the attention mask hides the padding, so the real
+        tokens' states do not depend on it: padding only to the batch's longest prompt gives the
+        same states for a fraction of the positions."""
+        if len(self._cache) + len(texts) > self.CACHE:
             self._cache.clear()
-        self._cache[text] = out
-        return out
+        ids = self.tokenizer(
+            [prompt_clean(t) for t in texts],
+            padding=True,
+            truncation=True,
+            max_length=self.max_length,
+            return_tensors="pt",
+        )
+        mask = ids.attention_mask.to(self.device)
+        out = self.encoder(ids.input_ids.to(self.device), mask).last_hidden_state
+        for text, states, n in zip(texts, out, mask.sum(dim=1).tolist(), strict=True):
+            self._cache[text] = states[:n]
 
     def batch(self, texts: list[str]) -> torch.Tensor:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            self._encode(missing)
+        states = [self._cache[t] for t in texts]
         out = torch.zeros(
             len(texts), self.max_length, self.encoder.config.hidden_size, device=self.device
         )
-        for i, text in enumerate(texts):
-            s = self.states(text)
-            out[i, : s.shape[0]] = s
+        out[:, : max(s.shape[0] for s in states)] = pad_sequence(states, batch_first=True)
         return out
-
-
-def scene_batch(
-    seeds: list[int], rng: np.random.Generator, held_out: bool = False
-) -> tuple[torch.Tensor, list[str], list[str]]:
-    """Videos (B, 3, F, H, W) in [-1, 1], one caption each (a random phrasing), and the same
-    captions with the directions reversed."""
-    videos, texts, reversed_texts = [], [], []
-    for seed in seeds:
-        scene = make_scene(seed)
-        variant = int(rng.integers(1 << 30))
-        videos.append(to_tensor(render(scene)))
-        texts.append(caption(scene, variant, held_out=held_out))
-        reversed_texts.append(reversed_caption(scene, variant, held_out=held_out))
-    return torch.stack(videos), texts, reversed_texts
 
 
 def pin_batch(

@@ -19,6 +19,7 @@ import torch
 
 from studio.core.machine import cpu_name
 from studio.demo import model as M
+from studio.demo.feed import SampleFeed
 from studio.demo.trainsteps import DecoderTrainer, FlowTrainer, VaeTrainer
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ class Run:
         self.args = args
         self.device = device
         self.path = args.out / "checkpoint.pt"
+        # Every phase's training clips, in one sequence the checkpoint keeps its place in.
+        self.feed = SampleFeed(args.seed, args.workers)
         self.use(M.new_vae(args.seed), M.new_transformer(args.seed + 1))
         self.state = {
             "phase": "vae",
@@ -83,7 +86,7 @@ class Run:
         self.vae = vae.to(device)
         self.transformer = transformer.to(device)
         self.vae_trainer = VaeTrainer(self.vae, args.vae_lr, device)
-        self.flow = new_flow_trainer(self.transformer, self.vae, args, device)
+        self.flow = new_flow_trainer(self.transformer, self.vae, args, device, self.feed)
         self.decoder_trainer = DecoderTrainer(self.vae, args.decoder_lr, device)
 
     def load(self) -> bool:
@@ -110,6 +113,7 @@ class Run:
             self.decoder_trainer.load_state_dict(ck["decoder_trainer"])
         self.rng.bit_generator.state = ck["rng"]
         torch.set_rng_state(ck["torch_rng"])
+        self.feed.seek(self.state.get("samples_taken", 0))
         return True
 
     def init_from(self, folder: Path) -> None:
@@ -144,7 +148,8 @@ class Run:
         (see `vae_surgery`); the transformer and everything after start afresh."""
         from diffusers import AutoencoderKLWan
 
-        from studio.demo.data import to_tensor, train_seed
+        from studio.demo.data import to_tensor
+        from studio.demo.feed import train_seed
         from studio.demo.scenes import make_scene, render
         from studio.demo.vae_surgery import relayout
 
@@ -180,6 +185,7 @@ class Run:
 
     def save(self) -> None:
         self.args.out.mkdir(parents=True, exist_ok=True)
+        self.state["samples_taken"] = self.feed.taken
         ck = {
             "vae_config": dict(self.vae.config),
             "transformer_config": dict(self.transformer.config),
@@ -240,7 +246,8 @@ def new_flow_trainer(
     vae: torch.nn.Module,
     args: argparse.Namespace,
     device: torch.device,
+    feed: SampleFeed,
 ) -> FlowTrainer:
     return FlowTrainer(
-        transformer, vae, args.lr, device, args.shape_weight, args.direction_contrast
+        transformer, vae, args.lr, device, args.shape_weight, args.direction_contrast, feed
     )

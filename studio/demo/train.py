@@ -22,7 +22,8 @@ from pathlib import Path
 import torch
 
 from studio.demo import model as M
-from studio.demo.data import PromptEncoder, train_seed
+from studio.demo.data import PromptEncoder
+from studio.demo.feed import train_seed
 from studio.demo.run import LOSS_SETTINGS, Run, new_flow_trainer, transformer_body_differs
 from studio.demo.scenes import HELD_OUT_SEED_START
 from studio.demo.trainsteps import VaeTrainer
@@ -48,6 +49,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps (default auto)")
     p.add_argument("--threads", type=int, default=2, help="CPU threads for torch (default 2)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="processes that render training scenes ahead of the steps (default 0: rendered "
+        "when needed; on a GPU, about the machine's cores less two)",
+    )
     p.add_argument(
         "--bf16",
         action="store_true",
@@ -251,8 +259,8 @@ def run_vae_phase(run: Run, stop: dict) -> None:
     phase = Phase("vae", "vae_step", "vae_seconds", args.vae_steps, args.vae_minutes, args.vae_lr)
 
     def step() -> float:
-        seeds = [train_seed(run.rng) for _ in range(args.vae_batch)]
-        return run.vae_trainer.step(seeds, run.rng, st["vae_step"], phase.fraction(st))
+        videos = [s.frames for s in run.feed.take(args.vae_batch)]
+        return run.vae_trainer.step(videos, run.rng, st["vae_step"], phase.fraction(st))
 
     train_phase(
         run, stop, phase, step, _vae_evaluator(run, run.vae_trainer, "vae", latent_stats=True)
@@ -337,8 +345,8 @@ def run_decoder_phase(run: Run, stop: dict) -> None:
     trainer = run.decoder_trainer
 
     def step() -> float:
-        seeds = [train_seed(run.rng) for _ in range(args.decoder_batch)]
-        return trainer.step(seeds, run.rng, st["decoder_step"], phase.fraction(st))
+        videos = [s.frames for s in run.feed.take(args.decoder_batch)]
+        return trainer.step(videos, run.rng, st["decoder_step"], phase.fraction(st))
 
     evaluate = _vae_evaluator(run, trainer, "decoder", latent_stats=False)
     train_phase(run, stop, phase, step, evaluate)
@@ -360,6 +368,11 @@ def main(argv: list[str] | None = None) -> int:
     # takes its unfused path and says so; the result is right, and it is known.
     warnings.filterwarnings("ignore", message="Mismatch dtype between input and weight")
     device = pick_device(args.device)
+    if device.type == "cuda":
+        # TensorFloat-32 matrix products and convolutions: for training, the speed is worth
+        # the float32 mantissa bits they give up.
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
     source = args.transformer_from
     if source is not None and not (source / "transformer" / "config.json").is_file():
         print(f"error: {source} has no transformer/config.json to start from.", file=sys.stderr)
@@ -409,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         # Of the run's layout, which an --init-from folder may have set.
         config = dict(run.transformer.config)
         run.transformer = M.new_transformer(args.seed + 1, config).to(device)
-        run.flow = new_flow_trainer(run.transformer, run.vae, args, device)
+        run.flow = new_flow_trainer(run.transformer, run.vae, args, device, run.feed)
     if source is not None and run.state["step"] == 0:
         # Against the run's own layout, which a checkpoint or --init-from folder may have set.
         differs = transformer_body_differs(source, dict(run.transformer.config))
@@ -431,15 +444,18 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     log.info("training on %s with %d threads", device, torch.get_num_threads())
-    if run.state["phase"] == "vae":
-        run_vae_phase(run, stop)
-    # Once the latent space is fixed, the decoder can be sharpened before, after or between
-    # stretches of transformer training: each runs while its own budget lasts.
-    if run.state["phase"] != "vae" and not stop["now"]:
-        run_transformer_phase(run, stop)
-    if run.state["phase"] != "vae" and not stop["now"]:
-        run_decoder_phase(run, stop)
-    run.save()
+    try:
+        if run.state["phase"] == "vae":
+            run_vae_phase(run, stop)
+        # Once the latent space is fixed, the decoder can be sharpened before, after or between
+        # stretches of transformer training: each runs while its own budget lasts.
+        if run.state["phase"] != "vae" and not stop["now"]:
+            run_transformer_phase(run, stop)
+        if run.state["phase"] != "vae" and not stop["now"]:
+            run_decoder_phase(run, stop)
+        run.save()
+    finally:
+        run.feed.close()
     return 0
 
 

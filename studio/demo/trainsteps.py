@@ -7,7 +7,8 @@ with the encoder frozen, so the latent space (and the transformer trained on it)
 Transformer: Wan's flow matching (x_t = (1 - s) x0 + s noise, the model predicts noise - x0 at
 timestep 1000 s) with VACE conditioning built exactly as WanVACEPipeline builds it, the latents
 the shapes touch optionally weighted more, an EMA of the weights, and a replay buffer of encoded
-samples so each (costly) VAE encode feeds two steps.
+samples so each VAE encode feeds about eight steps. The rendered samples come from a
+`SampleFeed`, which can draw them ahead in worker processes.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ import torch.nn.functional as F
 from diffusers import AutoencoderKLWan, WanVACETransformer3DModel
 
 from studio.demo import model as M
-from studio.demo.data import PromptEncoder, pin_batch, scene_batch, to_tensor, train_seed
-from studio.demo.scenes import FRAMES, make_scene, render, shape_masks
+from studio.demo.data import PromptEncoder, pin_batch, to_tensor, to_tensors
+from studio.demo.feed import Sample, SampleFeed, make_sample
+from studio.demo.scenes import FRAMES, make_scene, render
 from studio.demo.vace import compression, encode, fold_mask, frame_mask
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,13 @@ def set_lr(opt: torch.optim.Optimizer, peak: float, step: int, frac: float, warm
     )
     for group in opt.param_groups:
         group["lr"] = lr
+
+
+def gaussian(shape: tuple[int, ...], rng: np.random.Generator, device: torch.device) -> torch.Tensor:
+    """Standard normal noise made on `device` (numpy's is too slow for a GPU's batches), seeded
+    from `rng` so a run stays reproducible."""
+    gen = torch.Generator(device).manual_seed(int(rng.integers(1 << 62)))
+    return torch.randn(shape, generator=gen, device=device)
 
 
 def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -72,12 +81,12 @@ class VaeTrainer:
         self.opt.load_state_dict(sd["opt"])
 
     def _clips(
-        self, seeds: list[int], rng: np.random.Generator, crop: int, frames: int = FRAMES
+        self, videos: list[np.ndarray], rng: np.random.Generator, crop: int, frames: int = FRAMES
     ) -> torch.Tensor:
         """Clips of `frames` frames from a random start, cropped to `crop` pixels square."""
         clips = []
-        for seed in seeds:
-            clip = to_tensor(render(make_scene(seed)))
+        for video in videos:
+            clip = to_tensor(video)
             start = int(rng.integers(0, clip.shape[1] - frames + 1))
             clip = clip[:, start : start + frames]
             if crop < clip.shape[-1]:
@@ -103,7 +112,10 @@ class VaeTrainer:
         self.opt.step()
         return float(loss.detach())
 
-    def step(self, seeds: list[int], rng: np.random.Generator, step: int, frac: float) -> float:
+    def step(
+        self, videos: list[np.ndarray], rng: np.random.Generator, step: int, frac: float
+    ) -> float:
+        """One step on rendered uint8 (F, H, W, 3) clips."""
         self.vae.train()
         self._set_lr(step, frac)
         # What the VAE must learn first (colour, edges, shapes) is the same in every frame, and
@@ -114,11 +126,11 @@ class VaeTrainer:
         # one takes whole 64x64 frames, so the mid attention block learns the full size.
         kind = step % 8
         if kind in (3, 6):
-            x = self._clips(seeds[: max(1, len(seeds) // 2)], rng, 32)
+            x = self._clips(videos[: max(1, len(videos) // 2)], rng, 32)
         elif kind == 7:
-            x = self._clips(seeds[: max(1, len(seeds) // 2)], rng, 64, frames=5)
+            x = self._clips(videos[: max(1, len(videos) // 2)], rng, 64, frames=5)
         else:
-            x = self._clips(seeds, rng, 32, frames=5)
+            x = self._clips(videos, rng, 32, frames=5)
         z = self.vae.encode(x).latent_dist.mode()
         return self._optimise(self.vae.decode(self._jitter(z, rng)).sample, x, z)
 
@@ -126,13 +138,12 @@ class VaeTrainer:
         """Latents with noise of NOISE times each channel's spread: the transformer never makes
         exact latents, and a decoder that tolerates small errors turns them into clean frames."""
         std = z.detach().std(dim=(0, 2, 3, 4), keepdim=True)
-        noise = torch.from_numpy(rng.standard_normal(z.shape).astype(np.float32)).to(z.device)
-        return z + self.NOISE * std * noise
+        return z + self.NOISE * std * gaussian(z.shape, rng, z.device)
 
     @torch.no_grad()
     def psnr(self, seeds: list[int]) -> float:
         self.vae.eval()
-        x = torch.stack([to_tensor(render(make_scene(s))) for s in seeds]).to(self.device)
+        x = to_tensors([render(make_scene(s)) for s in seeds], self.device)
         y = self.vae.decode(self.vae.encode(x).latent_dist.mode()).sample
         return psnr(y, x)
 
@@ -140,7 +151,7 @@ class VaeTrainer:
     def set_latent_stats(self, seeds: list[int]) -> None:
         """Per-channel mean and std of the latents, so the transformer sees unit-scale latents."""
         self.vae.eval()
-        x = torch.stack([to_tensor(render(make_scene(s))) for s in seeds]).to(self.device)
+        x = to_tensors([render(make_scene(s)) for s in seeds], self.device)
         z = self.vae.encode(x).latent_dist.mode().float()
         mean = z.mean(dim=(0, 2, 3, 4))
         std = z.std(dim=(0, 2, 3, 4)).clamp_min(1e-3)
@@ -163,9 +174,11 @@ class DecoderTrainer(VaeTrainer):
     def _trained(self, vae: AutoencoderKLWan) -> list[torch.nn.Parameter]:
         return [*vae.decoder.parameters(), *vae.post_quant_conv.parameters()]
 
-    def step(self, seeds: list[int], rng: np.random.Generator, step: int, frac: float) -> float:
+    def step(
+        self, videos: list[np.ndarray], rng: np.random.Generator, step: int, frac: float
+    ) -> float:
         self._set_lr(step, frac)
-        x = torch.stack([to_tensor(render(make_scene(s))) for s in seeds]).to(self.device)
+        x = to_tensors(videos, self.device)
         self.vae.encoder.eval()
         with torch.no_grad():
             z = self._jitter(self.vae.encode(x).latent_dist.mode(), rng)
@@ -180,11 +193,11 @@ class DecoderTrainer(VaeTrainer):
 SHAPE_MARGIN = 4
 
 
-def latent_shape_masks(seeds: list[int], spatial: int, temporal: int) -> torch.Tensor:
-    """Which latents a shape touches, (B, 1, f, h, w) in {0, 1}: the shape pixels grown by
-    SHAPE_MARGIN, pooled as the VAE groups frames (the first alone, then `temporal` at a time)
-    and pixels (`spatial` square)."""
-    px = torch.from_numpy(np.stack([shape_masks(make_scene(s)) for s in seeds])).float()[:, None]
+def latent_shape_masks(masks: np.ndarray, spatial: int, temporal: int) -> torch.Tensor:
+    """Which latents a shape touches, (B, 1, f, h, w) in {0, 1}, from the pixel masks (B, F, H,
+    W): the shape pixels grown by SHAPE_MARGIN, pooled as the VAE groups frames (the first alone,
+    then `temporal` at a time) and pixels (`spatial` square)."""
+    px = torch.from_numpy(masks).float()[:, None]
     k = 2 * SHAPE_MARGIN + 1
     px = F.max_pool3d(px, kernel_size=(1, k, k), stride=1, padding=(0, SHAPE_MARGIN, SHAPE_MARGIN))
     if temporal > 1:
@@ -193,7 +206,8 @@ def latent_shape_masks(seeds: list[int], spatial: int, temporal: int) -> torch.T
 
 
 class FlowTrainer:
-    BUFFER = 384
+    # Encoded samples kept for replay, per sample of the batch (384 at a CPU's batch of 8).
+    BUFFER_PER_BATCH_SAMPLE = 48
     TEXT_DROP = 0.1
     # The direction term asks the reversed caption's error to exceed the true one's by this share.
     DIRECTION_MARGIN = 0.1
@@ -206,8 +220,10 @@ class FlowTrainer:
         device: torch.device,
         shape_weight: float = 0.0,
         direction_contrast: float = 0.0,
+        feed: SampleFeed | None = None,
     ) -> None:
         self.transformer = transformer
+        self.feed = feed if feed is not None else SampleFeed(0)
         # Shapes cover a few percent of a frame, so a plain mean spends most of the loss on the
         # backgrounds, which the model learns first, while the colour, place and motion that the
         # prompt asks for live on the shapes. Latents a shape touches weigh 1 + shape_weight in
@@ -256,10 +272,18 @@ class FlowTrainer:
     def _encode_samples(
         self, seeds: list[int], rng: np.random.Generator, flags: torch.Tensor | None = None
     ) -> list[dict]:
-        videos, texts, reversed_texts = scene_batch(seeds, rng)
+        """The samples of scenes `seeds`, each with a random caption phrasing, encoded."""
+        return self._encode([make_sample(s, int(rng.integers(1 << 30))) for s in seeds], rng, flags)
+
+    @torch.no_grad()
+    def _encode(
+        self, samples: list[Sample], rng: np.random.Generator, flags: torch.Tensor | None = None
+    ) -> list[dict]:
+        """Latents, VACE control and shape masks of rendered samples, on the trainer's device,
+        with random pins unless `flags` (B, F) says which frames are generated (1) or pinned."""
+        videos = to_tensors([s.frames for s in samples], self.device)
         if flags is None:
-            flags, _ = pin_batch(len(seeds), rng, videos.shape[2])
-        videos = videos.to(self.device)
+            flags, _ = pin_batch(len(samples), rng, videos.shape[2])
         gen = flags.to(self.device)
         mask = frame_mask(gen, videos.shape[-2], videos.shape[-1])
         # The conditioning video holds the pins and mid-grey (0) elsewhere.
@@ -268,33 +292,35 @@ class FlowTrainer:
             # reactive = video * mask is all grey whatever the pins: one encode serves every
             # sample, and every sample with nothing pinned, whose inactive video is grey too.
             self._reactive = encode(self.vae, torch.zeros_like(videos[:1]))
-        pinned = [i for i in range(len(seeds)) if bool((gen[i] < 0.5).any())]
+        n = len(samples)
+        pinned = [i for i in range(n) if bool((gen[i] < 0.5).any())]
         both = encode(self.vae, torch.cat([videos, cond[pinned]]))
-        x0 = both[: len(seeds)]
+        x0 = both[:n]
         inactive = self._reactive.expand_as(x0).clone()
-        inactive[pinned] = both[len(seeds) :]
+        inactive[pinned] = both[n:]
         reactive = self._reactive.expand_as(inactive)
         spatial, temporal = compression(self.vae)
         patch = self.transformer.config.patch_size[1]
         folded = fold_mask(mask, spatial, patch, temporal)
         control = torch.cat([inactive, reactive, folded], dim=1)
-        shapes = latent_shape_masks(seeds, spatial, temporal)
+        pixels = np.stack([s.shapes for s in samples])
+        shapes = latent_shape_masks(pixels, spatial, temporal).to(self.device)
         return [
             {
-                "x0": x0[i].cpu(),
-                "control": control[i].cpu(),
-                "text": texts[i],
-                "reversed": reversed_texts[i],
+                "x0": x0[i],
+                "control": control[i],
+                "text": samples[i].text,
+                "reversed": samples[i].reversed,
                 "shapes": shapes[i],
             }
-            for i in range(len(seeds))
+            for i in range(n)
         ]
 
-    def _fill(self, n: int, rng: np.random.Generator) -> None:
-        new = self._encode_samples([train_seed(rng) for _ in range(n)], rng)
-        self.buffer.extend(new)
-        if len(self.buffer) > self.BUFFER:
-            del self.buffer[: len(self.buffer) - self.BUFFER]
+    def _fill(self, n: int, rng: np.random.Generator, keep: int) -> None:
+        """Encode `n` new samples from the feed into the buffer, which keeps the last `keep`."""
+        self.buffer.extend(self._encode(self.feed.take(n), rng))
+        if len(self.buffer) > keep:
+            del self.buffer[: len(self.buffer) - keep]
 
     def _sigmas(self, n: int, rng: np.random.Generator) -> torch.Tensor:
         u = torch.from_numpy(rng.random(n)).float()
@@ -347,9 +373,10 @@ class FlowTrainer:
         return max(1, batch_size // 8)
 
     def step(self, batch_size: int, rng: np.random.Generator, step: int, frac: float) -> float:
+        keep = self.BUFFER_PER_BATCH_SAMPLE * batch_size
         if len(self.buffer) < 4 * batch_size:
-            self._fill(4 * batch_size - len(self.buffer), rng)
-        self._fill(self.fresh(batch_size), rng)
+            self._fill(4 * batch_size - len(self.buffer), rng, keep)
+        self._fill(self.fresh(batch_size), rng, keep)
         self.transformer.train()
         # The newest samples always train once; the rest come from the buffer.
         fresh = self.buffer[-self.fresh(batch_size) :]
@@ -359,9 +386,7 @@ class FlowTrainer:
         batch = fresh + older
         texts = ["" if rng.random() < self.TEXT_DROP else b["text"] for b in batch]
         sigmas = self._sigmas(len(batch), rng)
-        noise = torch.from_numpy(
-            rng.standard_normal((len(batch), *batch[0]["x0"].shape)).astype(np.float32)
-        ).to(self.device)
+        noise = gaussian((len(batch), *batch[0]["x0"].shape), rng, self.device)
         set_lr(self.opt, self.lr, step, frac, warmup=200)
         errors = self._errors(self.transformer, batch, sigmas, noise, texts)
         loss = self._weighted(errors, batch, self.shape_weight)

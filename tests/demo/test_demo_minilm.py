@@ -11,16 +11,24 @@ from studio.engine.minilm import MINILM_DIM, load_minilm
 @torch.no_grad()
 def test_minilm_gives_per_token_states_like_the_pipeline_reads() -> None:
     tokenizer, encoder = load_minilm()
-    text = "a red circle moving to the right"
+    texts = [
+        "a red circle moving to the right",
+        "",
+        "plain navy: a large yellow diamond drifting towards the top slowly",
+    ]
     padded = tokenizer(
-        [text], padding="max_length", max_length=64, truncation=True, return_tensors="pt"
+        texts, padding="max_length", max_length=64, truncation=True, return_tensors="pt"
     )
     states = encoder(padded.input_ids, padded.attention_mask).last_hidden_state
-    assert states.shape == (1, 64, MINILM_DIM)
-    # Training encodes prompts unpadded and pads with zeros, as the pipeline zeroes the padding:
-    # the real tokens' states must not depend on the padding.
+    assert states.shape == (3, 64, MINILM_DIM)
+    # Training encodes a batch of prompts padded only to the longest and pads the states with
+    # zeros, as the pipeline zeroes the padding: the real tokens' states must not depend on it.
     prompts = PromptEncoder(64)
-    ours = prompts.batch([text])
-    n = int(padded.attention_mask.sum())
-    torch.testing.assert_close(ours[0, :n], states[0, :n], atol=1e-4, rtol=1e-4)
-    assert ours[0, n:].abs().max() == 0
+    ours = prompts.batch([texts[0], *texts])
+    for i, text in enumerate([texts[0], *texts]):
+        j = texts.index(text)
+        n = int(padded.attention_mask[j].sum())
+        torch.testing.assert_close(ours[i, :n], states[j, :n], atol=1e-4, rtol=1e-4)
+        assert ours[i, n:].abs().max() == 0
+    # Cached states come back the same.
+    torch.testing.assert_close(prompts.batch(texts[::-1]), ours[1:].flip(0))

@@ -77,3 +77,29 @@ def test_held_out_captions_are_never_training_captions() -> None:
             text = caption(scene, v, held_out=True)
             assert text not in train
             assert any(text.startswith(p) for p in held_scene) or any(p in text for p in held_mover)
+
+
+def _reference_render(scene) -> np.ndarray:
+    """Every supersampled pixel of every frame tested against every shape: what `render` draws
+    faster by testing only the pixels near each shape."""
+    from studio.demo.scenes import SHAPE_COLOURS, SIZES, _background, _shape_mask
+
+    s = 2
+    ys, xs = np.mgrid[0 : HEIGHT * s, 0 : WIDTH * s].astype(np.float32)
+    xs, ys = (xs + 0.5) / s, (ys + 0.5) / s
+    bg = _background(scene, HEIGHT * s, WIDTH * s)
+    out = []
+    for t in range(FRAMES):
+        img = bg.copy()
+        for mover in scene.movers:
+            x, y = positions(mover)[t]
+            img[_shape_mask(mover.shape, x, y, SIZES[mover.size], xs, ys)] = SHAPE_COLOURS[mover.colour]
+        out.append(img.reshape(HEIGHT, s, WIDTH, s, 3).mean(axis=(1, 3)))
+    return np.clip(np.rint(np.stack(out)), 0, 255).astype(np.uint8)
+
+
+def test_render_draws_every_pixel_of_each_shape() -> None:
+    for seed in [*range(40), *range(HELD_OUT_SEED_START, HELD_OUT_SEED_START + 10)]:
+        for shapes in (1, 2):
+            scene = make_scene(seed, shapes=shapes)
+            assert np.array_equal(render(scene), _reference_render(scene)), (seed, shapes)

@@ -30,7 +30,7 @@ def test_latent_masks_follow_the_vae_grouping_of_frames(spatial: int, temporal: 
     """The demo layout (two frames a latent) and Wan's 4x in time, which older folders have."""
     scene = make_scene(7)
     px = shape_masks(scene)
-    lat = latent_shape_masks([7], spatial, temporal)[0, 0].numpy()
+    lat = latent_shape_masks(shape_masks(make_scene(7))[None], spatial, temporal)[0, 0].numpy()
     assert lat.shape == ((len(px) - 1) // temporal + 1, 64 // spatial, 64 // spatial)
     # Latent frame 0 codes pixel frame 0 alone; latent frame k codes frames t(k-1)+1 .. tk.
     groups = [[0]] + [
@@ -70,7 +70,7 @@ class _Model:
 def test_an_error_on_the_shapes_costs_more_than_the_same_error_on_the_background() -> None:
     trainer = FlowTrainer(M.new_transformer(0), M.new_vae(0), 1e-4, torch.device("cpu"))
     trainer.prompts = _Prompts()  # type: ignore[assignment]
-    shapes = latent_shape_masks([7], M.SPATIAL, M.TEMPORAL)
+    shapes = latent_shape_masks(shape_masks(make_scene(7))[None], M.SPATIAL, M.TEMPORAL)
     x0 = torch.randn(1, M.Z_DIM, *shapes.shape[2:])
     noise = torch.randn_like(x0)
     batch = [{"x0": x0[0], "control": torch.zeros(1), "text": "", "shapes": shapes[0]}]

@@ -52,6 +52,11 @@ def test_train_stops_resumes_and_exports(tmp_path: Path) -> None:
     assert (second["vae_step"], second["step"], second["decoder_step"]) == (1, 2, 2)
     assert _rates(second) == [*defaults, ("decoder", 1, 2e-4)]
     assert (second["shape_weight"], second["shape_weight_from_step"]) == (4.0, 0)
+    # The training clips go on from where the first run's left off (one sequence for the run);
+    # a run with nothing left to do takes none.
+    assert second["samples_taken"] > first["samples_taken"] > 0
+    assert train(1, 2, 2, "--bf16", "--decoder-lr", "2e-4") == 0
+    assert _state(out)["samples_taken"] == second["samples_taken"]
 
     # A changed shape weight, prompt length or direction term is recorded from the step it took
     # over, and the export says so.
@@ -140,7 +145,7 @@ def test_decoder_phase_keeps_the_latent_space(tmp_path: Path) -> None:
         before_y = vae.decode(before_z).sample
     rng = np.random.default_rng(0)
     for step in range(2):
-        trainer.step([1], rng, step, 0.0)
+        trainer.step([render(make_scene(1))], rng, step, 0.0)
     with torch.no_grad():
         after_z = vae.encode(clip).latent_dist.mode()
         after_y = vae.decode(after_z).sample

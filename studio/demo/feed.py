@@ -1,0 +1,121 @@
+"""Training samples for the demo model, rendered ahead in worker processes.
+
+Sample i of a feed is a pure function of the feed's seed and i: a training scene, one caption
+phrasing of it (and the same caption with the directions reversed), its frames and where its
+shapes are. A run keeps how many samples it has taken, so a resumed run goes on with the same
+sequence whatever the number of workers.
+
+On a GPU the model's steps take milliseconds and drawing the scenes in numpy would leave the
+device waiting, so `workers` processes render chunks of the sequence ahead of the trainer. With
+no workers (the default, and the right choice on a small CPU) samples are rendered when taken.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from studio.demo.captions import caption, reversed_caption
+from studio.demo.scenes import HELD_OUT_SEED_START, make_scene, render, shape_masks
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Sample:
+    seed: int
+    frames: np.ndarray  # uint8 (F, H, W, 3)
+    text: str
+    reversed: str  # the caption with its directions reversed
+    shapes: np.ndarray  # bool (F, H, W): the pixels a shape covers
+
+
+def make_sample(seed: int, variant: int, held_out: bool = False) -> Sample:
+    """The sample of scene `seed` with caption phrasing `variant`."""
+    scene = make_scene(seed)
+    return Sample(
+        seed,
+        render(scene),
+        caption(scene, variant, held_out=held_out),
+        reversed_caption(scene, variant, held_out=held_out),
+        shape_masks(scene),
+    )
+
+
+def train_seed(rng: np.random.Generator) -> int:
+    """A random scene seed below the held-out ones."""
+    return int(rng.integers(0, HELD_OUT_SEED_START))
+
+
+def nth_sample(feed_seed: int, index: int) -> Sample:
+    rng = np.random.default_rng([feed_seed, index])
+    return make_sample(train_seed(rng), int(rng.integers(1 << 30)))
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches every process of the terminal's group: the trainer saves and stops the
+    # workers itself, which must not die first and leave it waiting for their samples.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _chunk(feed_seed: int, start: int, count: int) -> list[Sample]:
+    return [nth_sample(feed_seed, i) for i in range(start, start + count)]
+
+
+class SampleFeed:
+    """The training samples in order, rendered by `workers` processes up to `ahead` chunks of
+    CHUNK samples before they are taken."""
+
+    CHUNK = 8
+
+    def __init__(self, seed: int, workers: int = 0, ahead: int | None = None) -> None:
+        self.seed = seed
+        self.workers = workers
+        self.ahead = ahead if ahead is not None else 4 * workers
+        self.taken = 0  # samples handed out so far: the position a resumed run goes on from
+        self._pool = None
+        self._next = 0  # the first sample not yet asked of the workers
+        self._pending: deque = deque()
+        self._ready: deque[Sample] = deque()
+
+    def seek(self, taken: int) -> None:
+        """Go on from sample `taken` (a resumed run); what was rendered ahead is dropped."""
+        self.taken = self._next = taken
+        self._pending.clear()
+        self._ready.clear()
+
+    def take(self, n: int) -> list[Sample]:
+        while len(self._ready) < n:
+            if self.workers <= 0:
+                self._ready.extend(_chunk(self.seed, self._next, self.CHUNK))
+                self._next += self.CHUNK
+                continue
+            self._top_up()
+            self._ready.extend(self._pending.popleft().get())
+        self._top_up()
+        self.taken += n
+        return [self._ready.popleft() for _ in range(n)]
+
+    def _top_up(self) -> None:
+        if self.workers <= 0:
+            return
+        if self._pool is None:
+            # Spawned, not forked: the trainer's process holds torch's threads and a GPU context.
+            context = multiprocessing.get_context("spawn")
+            self._pool = context.Pool(self.workers, initializer=_ignore_interrupts)
+            log.info("rendering training scenes in %d worker processes", self.workers)
+        while len(self._pending) < max(1, self.ahead):
+            self._pending.append(self._pool.apply_async(_chunk, (self.seed, self._next, self.CHUNK)))
+            self._next += self.CHUNK
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+        self._pending.clear()

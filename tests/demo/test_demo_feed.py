@@ -1,0 +1,42 @@
+"""The training feed: the same samples in the same order however many processes render them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from studio.demo.feed import SampleFeed, make_sample
+from studio.demo.scenes import FRAMES, HEIGHT, HELD_OUT_SEED_START, WIDTH, make_scene, shape_masks
+
+
+def _key(samples) -> list[tuple]:
+    return [(s.seed, s.text, s.reversed, s.frames.tobytes(), s.shapes.tobytes()) for s in samples]
+
+
+def test_workers_render_the_same_sequence_and_a_resume_goes_on_from_its_place() -> None:
+    inline = SampleFeed(3)
+    first = inline.take(5) + inline.take(12)
+    assert inline.taken == 17
+    parallel = SampleFeed(3, workers=2, ahead=3)
+    try:
+        assert _key(parallel.take(17)) == _key(first)
+        more = parallel.take(4)
+    finally:
+        parallel.close()
+    # A resumed run seeks to the samples it had taken and continues the same sequence.
+    resumed = SampleFeed(3)
+    resumed.seek(17)
+    assert _key(resumed.take(4)) == _key(more)
+    assert _key(SampleFeed(4).take(5)) != _key(first[:5])
+
+
+def test_a_sample_is_a_training_scene_with_its_caption_frames_and_shapes() -> None:
+    samples = SampleFeed(0).take(20)
+    assert all(s.seed < HELD_OUT_SEED_START for s in samples)
+    assert len({s.seed for s in samples}) == 20
+    s = samples[0]
+    assert s.frames.shape == (FRAMES, HEIGHT, WIDTH, 3) and s.frames.dtype == np.uint8
+    assert np.array_equal(s.shapes, shape_masks(make_scene(s.seed)))
+    mover = make_scene(s.seed).movers[0]
+    assert mover.colour in s.text and mover.colour in s.reversed and s.text != s.reversed
+    held = make_sample(HELD_OUT_SEED_START + 3, 1, held_out=True)
+    assert held.seed == HELD_OUT_SEED_START + 3
