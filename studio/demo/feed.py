@@ -110,7 +110,9 @@ class SampleFeed:
             self._pool = context.Pool(self.workers, initializer=_ignore_interrupts)
             log.info("rendering training scenes in %d worker processes", self.workers)
         while len(self._pending) < max(1, self.ahead):
-            self._pending.append(self._pool.apply_async(_chunk, (self.seed, self._next, self.CHUNK)))
+            self._pending.append(
+                self._pool.apply_async(_chunk, (self.seed, self._next, self.CHUNK))
+            )
             self._next += self.CHUNK
 
     def close(self) -> None:

@@ -46,7 +46,9 @@ def set_lr(opt: torch.optim.Optimizer, peak: float, step: int, frac: float, warm
         group["lr"] = lr
 
 
-def gaussian(shape: tuple[int, ...], rng: np.random.Generator, device: torch.device) -> torch.Tensor:
+def gaussian(
+    shape: tuple[int, ...], rng: np.random.Generator, device: torch.device
+) -> torch.Tensor:
     """Standard normal noise made on `device` (numpy's is too slow for a GPU's batches), seeded
     from `rng` so a run stays reproducible."""
     gen = torch.Generator(device).manual_seed(int(rng.integers(1 << 62)))
