@@ -26,7 +26,7 @@ timeout --foreground -k 15 "${TRAIN_SECONDS:-540}" python3 -m studio.demo.train 
   --vae-from assets/models/demo --transformer-from assets/models/demo \
   --vae-minutes "${VAE_MIN:-1.75}" --vae-batch 48 --vae-lr 8e-5 \
   --batch "${BATCH:-512}" --lr 1e-3 --transformer-minutes "${TR_MIN:-5}" \
-  --direction-contrast 1.0 \
+  --direction-contrast 1.0 --direction-min-sigma 0.4 \
   --decoder-minutes "${DEC_MIN:-1}" --decoder-batch 16 \
   --eval-minutes 0.5 --checkpoint-minutes 1000 > "$OUT/train.log" 2>&1
 echo "training exit $? after $(( $(date +%s) - T0 )) s"

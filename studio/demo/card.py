@@ -243,7 +243,9 @@ def _direction_contrast(training: dict) -> str:
     if not weight:
         return ""
     when = _since(training, "direction_contrast") or " throughout"
-    return f"; reversed-direction captions contrasted (weight {weight:g}){when}"
+    floor = training.get("direction_min_sigma", 0.0)
+    noise = f" at noise levels from {floor:g}" if floor else ""
+    return f"; reversed-direction captions contrasted (weight {weight:g}{noise}){when}"
 
 
 def write_card(folder: Path, results: dict) -> Path:

@@ -30,6 +30,7 @@ LOSS_SETTINGS: dict[str, float] = {
     "shape_weight": 0.0,
     "prompt_tokens": M.WAN_PROMPT_TOKENS,
     "direction_contrast": 0.0,
+    "direction_min_sigma": 0.0,
 }
 
 
@@ -249,5 +250,12 @@ def new_flow_trainer(
     feed: SampleFeed,
 ) -> FlowTrainer:
     return FlowTrainer(
-        transformer, vae, args.lr, device, args.shape_weight, args.direction_contrast, feed
+        transformer,
+        vae,
+        args.lr,
+        device,
+        args.shape_weight,
+        args.direction_contrast,
+        direction_min_sigma=args.direction_min_sigma,
+        feed=feed,
     )

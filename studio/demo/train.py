@@ -95,6 +95,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "more)",
     )
     p.add_argument(
+        "--direction-min-sigma",
+        type=float,
+        default=0.0,
+        help="apply the direction term only to samples noised at least this much (0 to 1; "
+        "default 0: all), where the caption still decides the motion",
+    )
+    p.add_argument(
         "--steps", type=int, default=10**9, help="stop after this many transformer steps"
     )
     p.add_argument(

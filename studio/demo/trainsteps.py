@@ -222,6 +222,7 @@ class FlowTrainer:
         device: torch.device,
         shape_weight: float = 0.0,
         direction_contrast: float = 0.0,
+        direction_min_sigma: float = 0.0,
         feed: SampleFeed | None = None,
     ) -> None:
         self.transformer = transformer
@@ -238,6 +239,10 @@ class FlowTrainer:
         # the caption's directions reversed (a true caption of another clip), and a hinge of that
         # weight asks the error on the shapes to be DIRECTION_MARGIN higher than with the truth.
         self.direction_contrast = direction_contrast
+        # Below some noise level x_t itself shows which way the shapes move and the caption has
+        # nothing left to decide; there the term would only teach the model to spoil its
+        # prediction when the words disagree with what it sees. It applies from this sigma up.
+        self.direction_min_sigma = direction_min_sigma
         self.vae = vae
         self.lr = lr
         self.device = device
@@ -411,8 +416,13 @@ class FlowTrainer:
         texts: list[str],
     ) -> torch.Tensor:
         """Mean over half the captioned samples of relu((1 + margin) * e_true - e_reversed), where
-        e is the mean flow error on the latents the shapes touch; `errors` are the true ones."""
-        pick = [i for i, text in enumerate(texts) if text][: max(1, len(batch) // 2)]
+        e is the mean flow error on the latents the shapes touch; `errors` are the true ones.
+        Samples noised less than `direction_min_sigma` are left out."""
+        pick = [
+            i
+            for i, text in enumerate(texts)
+            if text and float(sigmas[i]) >= self.direction_min_sigma
+        ][: max(1, len(batch) // 2)]
         if not pick:
             return errors.new_zeros(())
         sub = [batch[i] for i in pick]

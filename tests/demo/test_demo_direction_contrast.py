@@ -95,3 +95,30 @@ def test_samples_without_a_caption_are_left_out_of_the_direction_term() -> None:
     # Both captions dropped (classifier-free guidance training): nothing to contrast.
     hinge = trainer.direction_hinge(errors, [{}, {}], torch.ones(2), torch.ones(2), ["", ""])
     assert float(hinge) == 0.0
+
+
+def test_samples_noised_less_than_the_floor_are_left_out_of_the_direction_term() -> None:
+    torch.manual_seed(0)
+    trainer = FlowTrainer(
+        M.new_transformer(0),
+        M.new_vae(0),
+        3e-4,
+        torch.device("cpu"),
+        direction_contrast=1.0,
+        direction_min_sigma=0.5,
+    )
+    trainer.attach(PromptEncoder(24))
+    batch = trainer._encode_samples([11, 12], np.random.default_rng(0), torch.ones(2, 17))
+    noise = torch.randn(2, *batch[0]["x0"].shape)
+    texts = [b["text"] for b in batch]
+
+    def hinge(sigmas: list[float]) -> float:
+        s = torch.tensor(sigmas)
+        with torch.no_grad():
+            errors = trainer._errors(trainer.transformer, batch, s, noise, texts)
+            return float(trainer.direction_hinge(errors, batch, s, noise, texts))
+
+    # An untrained model's errors barely depend on the words, so the margin makes the hinge
+    # positive wherever it applies.
+    assert hinge([0.3, 0.4]) == 0.0
+    assert hinge([0.3, 0.8]) > 0.0

@@ -84,3 +84,18 @@ def test_the_card_interval_shows_how_little_a_few_prompts_say() -> None:
     # All right or all wrong still leaves room on the one side only.
     assert wilson_interval(0, 8)[0] == 0.0 and 0.0 < wilson_interval(0, 8)[1] < 0.5
     assert wilson_interval(8, 8)[1] == 1.0 and 0.5 < wilson_interval(8, 8)[0] < 1.0
+
+
+def test_the_card_says_how_the_direction_term_was_applied() -> None:
+    from studio.demo.card import _direction_contrast
+
+    assert _direction_contrast({"direction_contrast": 0.0}) == ""
+    everywhere = _direction_contrast({"direction_contrast": 1.0})
+    assert everywhere == "; reversed-direction captions contrasted (weight 1) throughout"
+    row = _direction_contrast(
+        {"direction_contrast": 0.5, "direction_min_sigma": 0.4, "direction_contrast_from_step": 9}
+    )
+    assert row == (
+        "; reversed-direction captions contrasted (weight 0.5 at noise levels from 0.4) "
+        "from step 9"
+    )
