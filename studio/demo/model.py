@@ -140,8 +140,13 @@ def export_folder(
     tmp = Path(tempfile.mkdtemp(prefix=".demo-export-", dir=dest.parent))
     tmp.chmod(0o755)
     try:
-        vae.save_pretrained(tmp / "vae", safe_serialization=True)
-        transformer.save_pretrained(tmp / "transformer", safe_serialization=True)
+        for name, part in (("vae", vae), ("transformer", transformer)):
+            part.save_pretrained(tmp / name, safe_serialization=True)
+            # A part loaded from a folder records where it came from; the folder it lands in
+            # is its own.
+            config = json.loads((tmp / name / "config.json").read_text())
+            config.pop("_name_or_path", None)
+            (tmp / name / "config.json").write_text(json.dumps(config, indent=2) + "\n")
         new_scheduler().save_pretrained(tmp / "scheduler")
         (tmp / "model_index.json").write_text(json.dumps(model_index(), indent=2) + "\n")
         (tmp / "studio_components.json").write_text(

@@ -136,6 +136,9 @@ class Run:
             decoder_step=stats.get("decoder_steps", 0),
             decoder_seconds=stats.get("decoder_minutes", 0.0) * 60,
             best_psnr=stats["best_vae_psnr"],
+            # The held-out set is the same in every run, so a run goes on exporting only
+            # weights better than the folder's.
+            best_val=stats.get("best_val_loss") or math.inf,
             learning_rates=stats.get("learning_rates", []),
         )
         # How the weights were trained goes on in the new run's record, not from its first step.
@@ -207,6 +210,7 @@ class Run:
         log.info("checkpoint saved at %s", self.path)
 
     def export(self) -> None:
+        best_val = self.state["best_val"]
         stats = {
             "phase": self.state["phase"],
             "vae_steps": self.state["vae_step"],
@@ -224,7 +228,8 @@ class Run:
             "best_vae_psnr": self.state["best_psnr"],
             "vae_from": self.state.get("vae_from"),
             "transformer_from": self.state.get("transformer_from"),
-            "best_val_loss": self.state["best_val"],
+            # None until the transformer has had a held-out check (JSON has no infinity).
+            "best_val_loss": best_val if math.isfinite(best_val) else None,
         }
         for key, default in LOSS_SETTINGS.items():
             stats[key] = self.state.get(key, default)

@@ -167,3 +167,35 @@ def test_learning_rate_warms_up_then_falls_to_a_tenth_over_the_budget() -> None:
     assert lr(500, 3.0) == lr(500, 1.0)  # past the budget it stays there
     # A phase resumed with a larger budget is earlier in its schedule, so its rate is higher.
     assert lr(500, 0.4) > lr(500, 0.8)
+
+
+def test_a_run_from_a_folder_keeps_its_best_loss_and_writes_plain_json(tmp_path: Path) -> None:
+    """A run started from an exported folder exports only weights better on the held-out set
+    than the folder's, and what it exports is strict JSON naming no folder it was loaded from."""
+    from studio.demo.run import Run
+    from studio.demo.train import parse_args
+
+    folder = tmp_path / "folder"
+    record = {"transformer_steps": 5, "transformer_minutes": 1.0, "vae_steps": 3}
+    record.update(vae_minutes=1.0, best_vae_psnr=20.0, best_val_loss=0.25)
+    M.export_folder(
+        M.new_vae(0),
+        M.new_transformer(0),
+        folder,
+        extra={"training.json": json.dumps(record)},
+        prompt_tokens=M.PROMPT_TOKENS,
+    )
+    args = parse_args(["--out", str(tmp_path / "run"), "--export", str(tmp_path / "out")])
+    run = Run(args, torch.device("cpu"))
+    run.init_from(folder)
+    assert run.state["best_val"] == 0.25
+    run.state["best_val"] = float("inf")  # as a run with no held-out check yet
+
+    def strict(constant: str) -> None:
+        raise ValueError(f"not JSON: {constant}")
+
+    run.export()
+    training = json.loads((args.export / "training.json").read_text(), parse_constant=strict)
+    assert training["best_val_loss"] is None
+    for part in ("vae", "transformer"):
+        assert "_name_or_path" not in json.loads((args.export / part / "config.json").read_text())
