@@ -77,8 +77,6 @@ class PromptEncoder:
         The pipeline pads to max_length and the attention mask hides the padding, so the real
         tokens' states do not depend on it: padding only to the batch's longest prompt gives the
         same states for a fraction of the positions."""
-        if len(self._cache) + len(texts) > self.CACHE:
-            self._cache.clear()
         ids = self.tokenizer(
             [prompt_clean(t) for t in texts],
             padding=True,
@@ -93,6 +91,10 @@ class PromptEncoder:
 
     def batch(self, texts: list[str]) -> torch.Tensor:
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if len(self._cache) + len(missing) > self.CACHE:
+            # Full: start again, with this batch's prompts (some of which were cached).
+            self._cache.clear()
+            missing = list(dict.fromkeys(texts))
         if missing:
             self._encode(missing)
         states = [self._cache[t] for t in texts]

@@ -30,5 +30,9 @@ def test_minilm_gives_per_token_states_like_the_pipeline_reads() -> None:
         n = int(padded.attention_mask[j].sum())
         torch.testing.assert_close(ours[i, :n], states[j, :n], atol=1e-4, rtol=1e-4)
         assert ours[i, n:].abs().max() == 0
-    # Cached states come back the same.
+    # Cached states come back the same, also when the cache fills up and starts again.
     torch.testing.assert_close(prompts.batch(texts[::-1]), ours[1:].flip(0))
+    prompts.CACHE = 3  # holds `texts`: one more prompt empties it
+    again = prompts.batch([*texts, "a blue square"])
+    torch.testing.assert_close(again[:3], ours[1:])
+    torch.testing.assert_close(again[3], prompts.batch(["a blue square"])[0])
