@@ -300,7 +300,8 @@ class FlowTrainer:
             # sample, and every sample with nothing pinned, whose inactive video is grey too.
             self._reactive = encode(self.vae, torch.zeros_like(videos[:1]))
         n = len(samples)
-        pinned = [i for i in range(n) if bool((gen[i] < 0.5).any())]
+        # Read on the host: a test per sample on the device would wait for it each time.
+        pinned = [i for i in range(n) if bool((flags[i] < 0.5).any())]
         both = encode(self.vae, torch.cat([videos, cond[pinned]]))
         x0 = both[:n]
         inactive = self._reactive.expand_as(x0).clone()
