@@ -115,7 +115,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--decoder-minutes",
         type=float,
         default=20.0,
-        help="time budget of the decoder phase (encoder frozen), run after the transformer's",
+        help="time budget of the decoder phase (encoder frozen), run after the transformer's; "
+        "to go on with the decoder alone, give --transformer-minutes 0 (the transformer's "
+        "default budget has no end, so a resumed run would train it first)",
     )
     p.add_argument(
         "--decoder-steps", type=int, default=10**9, help="step budget of the decoder phase"
