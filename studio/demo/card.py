@@ -100,7 +100,8 @@ with a shape weight, the latents a shape touches count that much more in the los
 
 Measured through the stock `WanVACEPipeline` loaded from this folder, on {results["count"]} held-out
 seeds with held-out caption phrasings, {results["steps"]} steps, guidance {results["guidance"]}, on the
-weights after {training["transformer_steps"]} transformer steps.
+weights after {training["transformer_steps"]} transformer steps and {training.get("decoder_steps", 0)}
+decoder steps.
 
 | figure | value | target |
 |---|---|---|

@@ -42,6 +42,9 @@ def test_evaluate_prints_the_figures_and_writes_the_card(tmp_path: Path, capsys)
     assert f"VAE reconstruction PSNR: {results['vae_psnr_db']:.2f} dB" in printed
 
     card = (folder / "README.md").read_text()
+    # Which weights were measured: both the transformer's and the decoder's training.
+    steps = f"{training['transformer_steps']} transformer steps and {training['decoder_steps']}"
+    assert f"weights after {steps}\ndecoder steps." in card
     assert f"| VAE reconstruction PSNR | {results['vae_psnr_db']:.2f} dB" in card
     assert " / ".join(f"{v:.1f}" for v in parts) + " dB" in card
     for mode, value in results["pin_psnr_db"].items():
