@@ -24,6 +24,14 @@ import torch
 from studio.demo import model as M
 from studio.demo.data import PromptEncoder
 from studio.demo.feed import train_seed
+from studio.demo.phases import (
+    NO_STEP_LIMIT,
+    Phase,
+    decoder_phase,
+    plan,
+    transformer_phase,
+    vae_phase,
+)
 from studio.demo.run import LOSS_SETTINGS, Run, new_flow_trainer, transformer_body_differs
 from studio.demo.scenes import HELD_OUT_SEED_START
 from studio.demo.trainsteps import VaeTrainer
@@ -102,7 +110,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "default 0: all), where the caption still decides the motion",
     )
     p.add_argument(
-        "--steps", type=int, default=10**9, help="stop after this many transformer steps"
+        "--steps", type=int, default=NO_STEP_LIMIT, help="stop after this many transformer steps"
     )
     p.add_argument(
         "--transformer-minutes",
@@ -120,7 +128,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "default budget has no end, so a resumed run would train it first)",
     )
     p.add_argument(
-        "--decoder-steps", type=int, default=10**9, help="step budget of the decoder phase"
+        "--decoder-steps", type=int, default=NO_STEP_LIMIT, help="step budget of the decoder phase"
     )
     p.add_argument("--decoder-batch", type=int, default=2, help="decoder batch size (whole clips)")
     p.add_argument("--decoder-lr", type=float, default=3e-4, help="decoder peak learning rate")
@@ -153,6 +161,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--seed", type=int, default=0, help="seed of the initial weights and the data order"
     )
     p.add_argument(
+        "--export-only",
+        action="store_true",
+        help="train nothing: export the checkpoint's weights as they are now to --export (the "
+        "run exports its best held-out loss by itself; this is for the latest weights, e.g. "
+        "after a new loss term raised it), with their held-out loss in training.json",
+    )
+    p.add_argument(
         "--retrain-vae",
         action="store_true",
         help="go back to the VAE phase (the transformer restarts)",
@@ -168,45 +183,6 @@ def pick_device(name: str) -> torch.device:
             return torch.device("mps")
         return torch.device("cpu")
     return torch.device(name)
-
-
-class Phase:
-    """One training phase: its step and time counters in the run state, budgets and hooks."""
-
-    def __init__(
-        self,
-        name: str,
-        steps_key: str,
-        seconds_key: str,
-        max_steps: int,
-        max_minutes: float,
-        peak_lr: float,
-    ) -> None:
-        self.name = name
-        self.steps_key = steps_key
-        self.seconds_key = seconds_key
-        self.max_steps = max_steps
-        self.budget = max_minutes * 60
-        self.peak_lr = peak_lr
-
-    def left(self, st: dict) -> bool:
-        return st[self.steps_key] < self.max_steps and st[self.seconds_key] < self.budget
-
-    def fraction(self, st: dict) -> float:
-        return max(st[self.steps_key] / self.max_steps, st[self.seconds_key] / self.budget)
-
-    def note_peak_lr(self, st: dict) -> None:
-        """Record the peak learning rate from this step on, when it differs from the phase's last.
-
-        A phase may be resumed many times with different rates; the run keeps each one with the
-        step it took over from, so the model card can say how the weights were trained.
-        """
-        record = st.setdefault("learning_rates", [])
-        mine = [r for r in record if r["phase"] == self.name]
-        if not mine or mine[-1]["peak_lr"] != self.peak_lr:
-            record.append(
-                {"phase": self.name, "from_step": st[self.steps_key], "peak_lr": self.peak_lr}
-            )
 
 
 def train_phase(run: Run, stop: dict, phase: Phase, step_fn, evaluate) -> None:
@@ -265,7 +241,7 @@ def _vae_evaluator(run: Run, trainer: VaeTrainer, name: str, *, latent_stats: bo
 
 def run_vae_phase(run: Run, stop: dict) -> None:
     args, st = run.args, run.state
-    phase = Phase("vae", "vae_step", "vae_seconds", args.vae_steps, args.vae_minutes, args.vae_lr)
+    phase = vae_phase(args)
 
     def step() -> float:
         videos = [s.frames for s in run.feed.take(args.vae_batch)]
@@ -287,25 +263,17 @@ def run_vae_phase(run: Run, stop: dict) -> None:
     run.export()
 
 
-def run_transformer_phase(run: Run, stop: dict) -> None:
-    args, st = run.args, run.state
-    phase = Phase("transformer", "step", "seconds", args.steps, args.transformer_minutes, args.lr)
-    if not phase.left(st):
-        return
-    # The best export is picked on the loss being trained: with a new shape weight, prompt
-    # length or direction term the old best no longer compares, so the next held-out check sets
-    # it afresh.
-    weight = args.shape_weight
-    for key, before in LOSS_SETTINGS.items():
-        value = getattr(args, key)
-        if st.get(key, before) != value:
-            st.update({key: value, f"{key}_from_step": st["step"], "best_val": math.inf})
-
-    run.flow.attach(PromptEncoder(args.prompt_tokens, run.device))
-    run.flow.bf16 = args.bf16
+def transformer_check(run: Run):
+    """The held-out check of the transformer's EMA weights under the run's loss settings: a
+    function that measures it, logs and records it, and returns the shape-weighted loss, on
+    which the best export is picked."""
+    st = run.state
+    tokens = st.get("prompt_tokens", LOSS_SETTINGS["prompt_tokens"])
+    run.flow.attach(PromptEncoder(tokens, run.device))
     val = run.flow.make_validation([HELD_OUT_SEED_START + 100 + i for i in range(16)])
+    weight = st.get("shape_weight", LOSS_SETTINGS["shape_weight"])
 
-    def evaluate() -> bool:
+    def check() -> float:
         plain, v, heard = run.flow.validation_losses(val, weight)
         log.info(
             "held-out flow loss %.4f (shape-weighted %.4f; on the shapes %.3fx with the "
@@ -315,15 +283,31 @@ def run_transformer_phase(run: Run, stop: dict) -> None:
             heard,
             st["step"],
         )
-        st["history"].append(
-            {
-                "phase": "transformer",
-                "step": st["step"],
-                "val": plain,
-                "weighted": v,
-                "reversed_over_true": heard,
-            }
-        )
+        record = {"phase": "transformer", "step": st["step"], "val": plain, "weighted": v}
+        st["history"].append({**record, "reversed_over_true": heard})
+        return v
+
+    return check
+
+
+def run_transformer_phase(run: Run, stop: dict) -> None:
+    args, st = run.args, run.state
+    phase = transformer_phase(args)
+    if not phase.left(st):
+        return
+    # The best export is picked on the loss being trained: with a new shape weight, prompt
+    # length or direction term the old best no longer compares, so the next held-out check sets
+    # it afresh.
+    for key, before in LOSS_SETTINGS.items():
+        value = getattr(args, key)
+        if st.get(key, before) != value:
+            st.update({key: value, f"{key}_from_step": st["step"], "best_val": math.inf})
+
+    run.flow.bf16 = args.bf16
+    check = transformer_check(run)
+
+    def evaluate() -> bool:
+        v = check()
         if v >= st["best_val"]:
             return False
         st["best_val"] = v
@@ -341,14 +325,7 @@ def run_transformer_phase(run: Run, stop: dict) -> None:
 
 def run_decoder_phase(run: Run, stop: dict) -> None:
     args, st = run.args, run.state
-    phase = Phase(
-        "decoder",
-        "decoder_step",
-        "decoder_seconds",
-        args.decoder_steps,
-        args.decoder_minutes,
-        args.decoder_lr,
-    )
+    phase = decoder_phase(args)
     if not phase.left(st):
         return
     trainer = run.decoder_trainer
@@ -361,6 +338,20 @@ def run_decoder_phase(run: Run, stop: dict) -> None:
     train_phase(run, stop, phase, step, evaluate)
     if not stop["now"]:
         evaluate()
+
+
+def export_only(run: Run) -> int:
+    """Export the checkpoint's weights with their own held-out loss, training nothing."""
+    if not run.load():
+        print(f"error: {run.path} does not exist: there is no run to export.", file=sys.stderr)
+        return 2
+    try:
+        if run.state["phase"] != "vae":
+            run.state["best_val"] = transformer_check(run)()
+        run.export()
+    finally:
+        run.feed.close()
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -387,6 +378,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {source} has no transformer/config.json to start from.", file=sys.stderr)
         return 2
     run = Run(args, device)
+    if args.export_only:
+        return export_only(run)
     if run.load():
         log.info(
             "resumed from %s: %s", run.path, {k: v for k, v in run.state.items() if k != "history"}
@@ -453,6 +446,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     log.info("training on %s with %d threads", device, torch.get_num_threads())
+    lines, cautions = plan(args, run.state)
+    for line in lines:
+        log.info("plan: %s", line)
+    for caution in cautions:
+        log.warning("%s", caution)
     try:
         if run.state["phase"] == "vae":
             run_vae_phase(run, stop)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from studio.demo import model as M
@@ -23,7 +25,7 @@ def _rates(state: dict) -> list[tuple[str, int, float]]:
     return [(r["phase"], r["from_step"], r["peak_lr"]) for r in state["learning_rates"]]
 
 
-def test_train_stops_resumes_and_exports(tmp_path: Path) -> None:
+def test_train_stops_resumes_and_exports(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     out, export = tmp_path / "run", tmp_path / "demo"
     common = ["--out", str(out), "--export", str(export), "--threads", "1"]
     common += ["--vae-batch", "1", "--batch", "1"]
@@ -55,8 +57,13 @@ def test_train_stops_resumes_and_exports(tmp_path: Path) -> None:
     # The training clips go on from where the first run's left off (one sequence for the run);
     # a run with nothing left to do takes none.
     assert second["samples_taken"] > first["samples_taken"] > 0
-    assert train(1, 2, 2, "--bf16", "--decoder-lr", "2e-4") == 0
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="studio.demo.train"):
+        assert train(1, 2, 2, "--bf16", "--decoder-lr", "2e-4") == 0
     assert _state(out)["samples_taken"] == second["samples_taken"]
+    # It said so before it started.
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("plan: ")]
+    assert len(said) == 3 and all("nothing to do" in line for line in said[1:]), said
 
     # A changed shape weight, prompt length or direction term is recorded from the step it took
     # over, and the export says so.
@@ -199,3 +206,68 @@ def test_a_run_from_a_folder_keeps_its_best_loss_and_writes_plain_json(tmp_path:
     assert training["best_val_loss"] is None
     for part in ("vae", "transformer"):
         assert "_name_or_path" not in json.loads((args.export / part / "config.json").read_text())
+
+
+def test_a_run_says_which_phases_it_will_train_before_it_starts() -> None:
+    """Budgets count the whole run, so resuming a run whose decoder was trained, with the
+    transformer's default budget, would train the transformer first and never reach the
+    decoder: the plan says so before any step."""
+    from studio.demo.phases import plan
+    from studio.demo.train import parse_args
+
+    resumed = {"phase": "transformer", "vae_step": 600, "vae_seconds": 4020.0, "step": 2000}
+    resumed.update(seconds=25188.0, decoder_step=1800, decoder_seconds=20700.0)
+
+    lines, cautions = plan(parse_args(["--decoder-minutes", "400"]), resumed)
+    assert lines[0] == "vae: 600 steps, 67.0 min so far; done"
+    assert lines[1] == "transformer: 2000 steps, 419.8 min so far; trains until stopped (no budget)"
+    assert lines[2] == "decoder: 1800 steps, 345.0 min so far; trains until 400.0 min"
+    assert len(cautions) == 1 and "decoder phase will not run" in cautions[0]
+
+    lines, cautions = plan(
+        parse_args(["--transformer-minutes", "0", "--decoder-minutes", "400"]), resumed
+    )
+    assert "nothing to do (its budget, 0.0 min, is spent)" in lines[1]
+    assert lines[2].endswith("trains until 400.0 min")
+    assert cautions == []
+
+    args = parse_args(["--transformer-minutes", "525", "--steps", "3000"])
+    lines, cautions = plan(args, resumed)
+    assert lines[1].endswith("trains until 525.0 min or step 3000")
+    assert lines[2].endswith("nothing to do (its budget, 20.0 min, is spent)")
+    assert cautions == []
+
+    fresh = {"phase": "vae", "vae_step": 0, "vae_seconds": 0.0, "step": 0, "seconds": 0.0}
+    fresh.update(decoder_step=0, decoder_seconds=0.0)
+    lines, _ = plan(parse_args(["--vae-minutes", "30", "--steps", "100"]), fresh)
+    assert lines[0] == "vae: 0 steps, 0.0 min so far; trains until 30.0 min or step 20000"
+
+
+def test_export_only_writes_the_latest_weights_with_their_own_loss(tmp_path: Path) -> None:
+    """A run exports by itself only when its held-out loss improves; --export-only exports the
+    checkpoint's weights as they are, naming their own loss, and trains nothing."""
+    from safetensors.torch import load_file
+
+    out, export, latest = tmp_path / "run", tmp_path / "best", tmp_path / "latest"
+    common = ["--out", str(out), "--threads", "1", "--vae-batch", "1", "--batch", "1"]
+    budgets = ["--vae-steps", "1", "--steps", "3", "--decoder-steps", "0"]
+    assert main([*common, *budgets, "--export", str(export)]) == 0
+    before = torch.load(out / "checkpoint.pt", weights_only=False)
+    # As if the run's last check had not beaten its best: the folder holds older weights.
+    before["state"]["best_val"] = -1.0
+    torch.save(before, out / "checkpoint.pt")
+
+    assert main([*common, *budgets, "--export", str(latest), "--export-only"]) == 0
+    after = torch.load(out / "checkpoint.pt", weights_only=False)
+    assert after["state"]["step"] == 3 and after["state"]["best_val"] == -1.0  # nothing trained
+    weights = load_file(latest / "transformer" / "diffusion_pytorch_model.safetensors")
+    for name, value in before["flow"]["ema"].items():
+        assert torch.equal(weights[name], value), name
+    training = json.loads((latest / "training.json").read_text())
+    assert training["transformer_steps"] == 3
+    assert 0.0 < training["best_val_loss"] < 10.0
+
+    # With no run to export there is nothing to write.
+    missing = ["--out", str(tmp_path / "none"), "--export", str(tmp_path / "x"), "--export-only"]
+    assert main(missing) == 2
+    assert not (tmp_path / "x").exists()
