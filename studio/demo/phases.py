@@ -82,11 +82,11 @@ def plan(args: argparse.Namespace, st: dict) -> tuple[list[str], list[str]]:
     cannot happen. Budgets count the whole run, resumes included, so a resumed run with the
     default budgets may train a phase nobody meant to: the plan is logged before any step."""
     lines, cautions = [], []
-    phases = [vae_phase(args), transformer_phase(args), decoder_phase(args)]
-    for phase in phases:
+    vae, transformer, decoder = vae_phase(args), transformer_phase(args), decoder_phase(args)
+    for phase in (vae, transformer, decoder):
         steps, minutes = st[phase.steps_key], st[phase.seconds_key] / 60
         done = f"{phase.name}: {steps} steps, {minutes:.1f} min so far"
-        if phase.name == "vae" and st["phase"] != "vae":
+        if phase is vae and st["phase"] != "vae":
             lines.append(f"{done}; done")
         elif not phase.left(st):
             lines.append(f"{done}; nothing to do (its budget, {_limits(phase)}, is spent)")
@@ -94,7 +94,6 @@ def plan(args: argparse.Namespace, st: dict) -> tuple[list[str], list[str]]:
             lines.append(f"{done}; trains until {_limits(phase)}")
         else:
             lines.append(f"{done}; trains until stopped (no budget)")
-    transformer, decoder = phases[1], phases[2]
     if decoder.left(st) and transformer.left(st) and not _limits(transformer):
         cautions.append(
             "the decoder phase will not run: it comes after the transformer's, which has no "

@@ -342,10 +342,10 @@ def run_decoder_phase(run: Run, stop: dict) -> None:
 
 def export_only(run: Run) -> int:
     """Export the checkpoint's weights with their own held-out loss, training nothing."""
-    if not run.load():
-        print(f"error: {run.path} does not exist: there is no run to export.", file=sys.stderr)
-        return 2
     try:
+        if not run.load():
+            print(f"error: {run.path} does not exist: there is no run to export.", file=sys.stderr)
+            return 2
         if run.state["phase"] != "vae":
             run.state["best_val"] = transformer_check(run)()
         run.export()
