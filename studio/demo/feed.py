@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import signal
+import time
 from collections import deque
 from dataclasses import dataclass
 
@@ -67,6 +68,10 @@ def _chunk(feed_seed: int, start: int, count: int) -> list[Sample]:
     return [nth_sample(feed_seed, i) for i in range(start, start + count)]
 
 
+# How long closing a feed waits for the chunks already asked of its workers.
+CLOSE_WAIT_S = 120.0
+
+
 class SampleFeed:
     """The training samples in order, rendered by `workers` processes up to `ahead` chunks of
     CHUNK samples before they are taken."""
@@ -116,8 +121,21 @@ class SampleFeed:
             self._next += self.CHUNK
 
     def close(self) -> None:
+        """Stop the workers once the chunks asked of them are rendered.
+
+        A worker killed halfway through sending its chunk leaves half a message in the pool's
+        result pipe, and the pool's own shutdown then waits for the rest of it forever. So the
+        workers finish what they were given and leave on their own; they are killed only if a
+        chunk is still not back after CLOSE_WAIT_S (its worker died, and nothing is sending)."""
         if self._pool is not None:
-            self._pool.terminate()
+            deadline = time.monotonic() + CLOSE_WAIT_S
+            for pending in self._pending:
+                pending.wait(max(0.0, deadline - time.monotonic()))
+            if all(pending.ready() for pending in self._pending):
+                self._pool.close()
+            else:
+                log.warning("a scene worker did not answer; stopping the workers")
+                self._pool.terminate()
             self._pool.join()
             self._pool = None
         self._pending.clear()

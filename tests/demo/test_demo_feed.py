@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
+
 import numpy as np
+import pytest
 
 from studio.demo.feed import SampleFeed, make_sample
 from studio.demo.scenes import FRAMES, HEIGHT, HELD_OUT_SEED_START, WIDTH, make_scene, shape_masks
@@ -27,6 +30,20 @@ def test_workers_render_the_same_sequence_and_a_resume_goes_on_from_its_place() 
     resumed.seek(17)
     assert _key(resumed.take(4)) == _key(more)
     assert _key(SampleFeed(4).take(5)) != _key(first[:5])
+
+
+@pytest.mark.timeout(120)
+def test_closing_a_feed_lets_its_workers_finish_what_they_were_sending() -> None:
+    # Killing a worker halfway through sending a chunk left the pool's shutdown waiting for the
+    # rest of the message forever (it hung a CI run). Closed with chunks still being rendered,
+    # the workers finish them and exit on their own.
+    feed = SampleFeed(5, workers=2, ahead=6)
+    feed.take(3)
+    workers = multiprocessing.active_children()
+    assert len(workers) == 2
+    feed.close()
+    assert [w.exitcode for w in workers] == [0, 0]
+    assert multiprocessing.active_children() == []
 
 
 def test_a_sample_is_a_training_scene_with_its_caption_frames_and_shapes() -> None:
