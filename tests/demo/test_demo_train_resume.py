@@ -223,6 +223,7 @@ def test_a_run_says_which_phases_it_will_train_before_it_starts() -> None:
     assert lines[1] == "transformer: 2000 steps, 419.8 min so far; trains until stopped (no budget)"
     assert lines[2] == "decoder: 1800 steps, 345.0 min so far; trains until 400.0 min"
     assert len(cautions) == 1 and "decoder phase will not run" in cautions[0]
+    assert "--transformer-minutes 0 trains the decoder alone" in cautions[0]
 
     lines, cautions = plan(
         parse_args(["--transformer-minutes", "0", "--decoder-minutes", "400"]), resumed
@@ -241,6 +242,11 @@ def test_a_run_says_which_phases_it_will_train_before_it_starts() -> None:
     fresh.update(decoder_step=0, decoder_seconds=0.0)
     lines, _ = plan(parse_args(["--vae-minutes", "30", "--steps", "100"]), fresh)
     assert lines[0] == "vae: 0 steps, 0.0 min so far; trains until 30.0 min or step 20000"
+    # A fresh run with the default budgets never reaches its decoder; skipping the untrained
+    # transformer is no way out, so the warning does not offer it.
+    _, cautions = plan(parse_args([]), fresh)
+    assert len(cautions) == 1 and "decoder phase will not run" in cautions[0]
+    assert "decoder alone" not in cautions[0]
 
 
 def test_export_only_writes_the_latest_weights_with_their_own_loss(tmp_path: Path) -> None:
