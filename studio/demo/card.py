@@ -123,7 +123,9 @@ difference inside the generated part (about 1 is seamless).
 ## Continuing training
 
 `python -m studio.demo.train --init-from assets/models/demo --out runs/demo` (add `--device cuda`
-and `--workers N` on a GPU) continues from these weights; see `python -m studio.demo.train --help`.
+and `--workers N` on a GPU) continues from these weights and exports to `runs/demo/model`;
+`python -m studio.demo.evaluate --model runs/demo/model` measures it. See
+`python -m studio.demo.train --help`.
 On a GPU machine without network access, `python -m studio.demo.device_kit build .device` packs
 what it lacks and `tools/device_train.sh` trains the whole model there.
 """

@@ -1,11 +1,12 @@
 """Train the demo model: the VAE, then the VACE transformer (flow matching), then the decoder.
 
-    python -m studio.demo.train --out runs/demo --export assets/models/demo
+    python -m studio.demo.train --out runs/demo
 
 Resumable: the whole state (phase, steps, weights, optimisers, EMA, random generators) is saved
 to OUT/checkpoint.pt every few minutes and on SIGTERM / Ctrl-C; running the same command again
 continues from it. Whenever a held-out evaluation improves, the model is exported (atomically)
-as a diffusers folder to --export.
+as a diffusers folder to --export, OUT/model unless told otherwise: the bundled model in
+assets/models/demo is replaced only when --export names it.
 """
 
 from __future__ import annotations
@@ -52,8 +53,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--export",
         type=Path,
-        default=Path("assets/models/demo"),
-        help="diffusers folder to export to",
+        default=None,
+        help="diffusers folder to export to (default OUT/model; name assets/models/demo to "
+        "replace the bundled model)",
     )
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps (default auto)")
     p.add_argument("--threads", type=int, default=2, help="CPU threads for torch (default 2)")
@@ -172,7 +174,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="go back to the VAE phase (the transformer restarts)",
     )
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.export is None:
+        args.export = args.out / "model"
+    return args
 
 
 def pick_device(name: str) -> torch.device:

@@ -277,3 +277,15 @@ def test_export_only_writes_the_latest_weights_with_their_own_loss(tmp_path: Pat
     missing = ["--out", str(tmp_path / "none"), "--export", str(tmp_path / "x"), "--export-only"]
     assert main(missing) == 2
     assert not (tmp_path / "x").exists()
+
+
+def test_a_run_exports_into_its_own_folder_unless_told_otherwise(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A try run with no --export must not replace the bundled model: it exports to OUT/model."""
+    monkeypatch.chdir(tmp_path)  # where a relative assets/models/demo would land
+    argv = ["--out", "try", "--threads", "1", "--vae-batch", "1", "--batch", "1"]
+    argv += ["--vae-steps", "1", "--steps", "1", "--decoder-steps", "0"]
+    assert main(argv) == 0
+    assert (tmp_path / "try" / "model" / "transformer" / "config.json").is_file()
+    assert not (tmp_path / "assets").exists()
