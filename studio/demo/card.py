@@ -14,7 +14,17 @@ import os
 from pathlib import Path
 
 from studio.demo import model as M
-from studio.demo.scenes import DIRECTIONS, FPS, FRAMES, HEIGHT, SHAPE_COLOURS, WIDTH
+from studio.demo.scenes import (
+    BACKGROUND_COLOURS,
+    DIRECTIONS,
+    FPS,
+    FRAMES,
+    HEIGHT,
+    SHAPE_COLOURS,
+    SHAPES,
+    SIZES,
+    WIDTH,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +86,11 @@ can make, extend and infill shots on a CPU with no downloaded weights.
 
 ## Training data
 
-`studio/demo/scenes.py`: flat or gradient backgrounds (6 muted colours), one or two shapes (circle,
-square, triangle, diamond) in 8 named colours and 3 sizes, moving left / right / up / down, slowly
-or quickly, bouncing at the edges; deterministic from a seed. Captions (`studio/demo/captions.py`)
+`studio/demo/scenes.py`: flat or gradient backgrounds ({_names(BACKGROUND_COLOURS)}), one or two
+shapes ({_names(SHAPES)}) in {_names(SHAPE_COLOURS)} and {_names(SIZES)} sizes, moving
+{_names(DIRECTIONS)}, slowly or quickly, bouncing at the edges; deterministic from a seed. These
+are the words the model knows: a prompt asking for something else (a white background, a star)
+gets the nearest of them. Captions (`studio/demo/captions.py`)
 come from templates with synonyms and varied word order. Seeds from 1,000,000 up and some
 templates and synonyms are held out for evaluation.
 
@@ -129,6 +141,12 @@ and `--workers N` on a GPU) continues from these weights and exports to `runs/de
 On a GPU machine without network access, `python -m studio.demo.device_kit build .device` packs
 what it lacks and `tools/device_train.sh` trains the whole model there.
 """
+
+
+def _names(words) -> str:
+    """"a, b or c" for the names a scene may have."""
+    words = list(words)
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
 def _architecture(folder: Path) -> str:

@@ -11,6 +11,7 @@ import pytest
 from studio.demo.card import TARGETS, wilson_interval
 from studio.demo.evaluate import MODES, main
 from studio.demo.pipeline import DEMO_FOLDER
+from studio.demo.scenes import BACKGROUND_COLOURS, DIRECTIONS, SHAPE_COLOURS, SHAPES
 
 
 def test_evaluate_prints_the_figures_and_writes_the_card(tmp_path: Path, capsys) -> None:
@@ -64,6 +65,10 @@ def test_evaluate_prints_the_figures_and_writes_the_card(tmp_path: Path, capsys)
     assert f"({results['colour_correct']} of 2; 95% interval" in colour_row
     vae_ok = results["vae_psnr_db"] >= TARGETS["vae"]
     assert ("meets target" if vae_ok else "below target") in card.split("VAE reconstruction")[1]
+    # A user learns from the card which words the model was drawn with.
+    data = " ".join(card.split("## Training data")[1].split("## ")[0].split())
+    for word in [*BACKGROUND_COLOURS, *SHAPE_COLOURS, *SHAPES, *DIRECTIONS]:
+        assert word in data, word
 
 
 def test_evaluate_refuses_a_folder_that_is_not_a_model(tmp_path: Path, capsys) -> None:
