@@ -96,7 +96,8 @@ def plan(args: argparse.Namespace, st: dict) -> tuple[list[str], list[str]]:
             lines.append(f"{done}; trains until stopped (no budget)")
     if decoder.left(st) and transformer.left(st) and not _limits(transformer):
         # A transformer already trained can be left as it is; a fresh one cannot.
-        alone = "; --transformer-minutes 0 trains the decoder alone" if st[transformer.steps_key] else ""
+        trained = st[transformer.steps_key] > 0
+        alone = "; --transformer-minutes 0 trains the decoder alone" if trained else ""
         cautions.append(
             "the decoder phase will not run: it comes after the transformer's, which has no "
             f"budget (give --transformer-minutes or --steps{alone})"
