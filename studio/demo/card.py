@@ -135,7 +135,8 @@ difference inside the generated part (about 1 is seamless).
 ## Continuing training
 
 `python -m studio.demo.train --init-from assets/models/demo --out runs/demo` (add `--device cuda`
-and `--workers N` on a GPU) continues from these weights and exports to `runs/demo/model`;
+and `--workers N` on a GPU) continues from these weights, with the rates and loss settings above
+unless a flag changes one, and exports to `runs/demo/model`;
 `python -m studio.demo.evaluate --model runs/demo/model` measures it. See
 `python -m studio.demo.train --help`.
 On a GPU machine without network access, `python -m studio.demo.device_kit build .device` packs
@@ -144,7 +145,7 @@ what it lacks and `tools/device_train.sh` trains the whole model there.
 
 
 def _names(words) -> str:
-    """"a, b or c" for the names a scene may have."""
+    """ "a, b or c" for the names a scene may have."""
     words = list(words)
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 

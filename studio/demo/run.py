@@ -33,6 +33,58 @@ LOSS_SETTINGS: dict[str, float] = {
     "direction_min_sigma": 0.0,
 }
 
+# What a new run trains with where the command line is silent. A run that goes on (from its
+# checkpoint or an --init-from folder) keeps what it was trained with instead: the loss
+# settings, and each phase's latest peak learning rate (the phase is named here).
+NEW_RUN: dict[str, float] = {
+    "vae_lr": 4e-5,
+    "lr": 5e-4,
+    "decoder_lr": 3e-4,
+    "shape_weight": 4.0,
+    "prompt_tokens": M.PROMPT_TOKENS,
+    "direction_contrast": 0.0,
+    "direction_min_sigma": 0.0,
+}
+RATE_PHASES = {"vae_lr": "vae", "lr": "transformer", "decoder_lr": "decoder"}
+
+
+def record_to_go_on_from(args: argparse.Namespace) -> dict:
+    """The record a run continues, as `main` picks it: its checkpoint's state, else (unless the
+    VAE starts from another folder) the --init-from folder's training.json, else none."""
+    path = args.out / "checkpoint.pt"
+    if path.is_file():
+        ck = torch.load(path, map_location="cpu", weights_only=False, mmap=True)
+        return ck["state"]
+    stats = None if args.init_from is None else args.init_from / "training.json"
+    if args.vae_from is None and stats is not None and stats.is_file():
+        return json.loads(stats.read_text())
+    return {}
+
+
+def carry_settings(args: argparse.Namespace) -> dict[str, float]:
+    """Give every `NEW_RUN` setting the command line left out (None) the value the run was
+    trained with, or the new-run default; returns those taken from the run's record.
+
+    A retrained VAE restarts the transformer and the decoder: only the VAE's rate goes on."""
+    record = record_to_go_on_from(args)
+    carried = {}
+    for key, default in NEW_RUN.items():
+        if getattr(args, key) is not None:
+            continue
+        value = None if args.retrain_vae and key != "vae_lr" else _recorded(record, key)
+        setattr(args, key, default if value is None else value)
+        if value is not None:
+            carried[key] = value
+    return carried
+
+
+def _recorded(record: dict, key: str) -> float | None:
+    if key in RATE_PHASES:
+        rates = record.get("learning_rates", [])
+        mine = [r["peak_lr"] for r in rates if r["phase"] == RATE_PHASES[key]]
+        return mine[-1] if mine else None
+    return record.get(key)
+
 
 # The transformer's layers that read or write latents: with another latent layout (channels,
 # patch) they mean something else, so `transformer_from` leaves them as initialised.

@@ -4,9 +4,10 @@
 
 Resumable: the whole state (phase, steps, weights, optimisers, EMA, random generators) is saved
 to OUT/checkpoint.pt every few minutes and on SIGTERM / Ctrl-C; running the same command again
-continues from it. Whenever a held-out evaluation improves, the model is exported (atomically)
-as a diffusers folder to --export, OUT/model unless told otherwise: the bundled model in
-assets/models/demo is replaced only when --export names it.
+continues from it, with the settings it was trained with wherever the command line is silent
+(as does a run started --init-from an exported folder). Whenever a held-out evaluation improves,
+the model is exported (atomically) as a diffusers folder to --export, OUT/model unless told
+otherwise: the bundled model in assets/models/demo is replaced only when --export names it.
 """
 
 from __future__ import annotations
@@ -33,7 +34,14 @@ from studio.demo.phases import (
     transformer_phase,
     vae_phase,
 )
-from studio.demo.run import LOSS_SETTINGS, Run, new_flow_trainer, transformer_body_differs
+from studio.demo.run import (
+    LOSS_SETTINGS,
+    NEW_RUN,
+    Run,
+    carry_settings,
+    new_flow_trainer,
+    transformer_body_differs,
+)
 from studio.demo.scenes import HELD_OUT_SEED_START
 from studio.demo.trainsteps import VaeTrainer
 
@@ -77,39 +85,36 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--vae-lr",
         type=float,
-        default=4e-5,
-        help="VAE peak learning rate (default 4e-5; at Adam's usual 3e-4 the decoder learns the "
-        "mean frame in a few steps, stops reading its latents and takes thousands to recover)",
+        help=f"VAE peak learning rate ({_new_run('vae_lr')}; at Adam's usual 3e-4 the decoder "
+        "learns the mean frame in a few steps, stops reading its latents and takes thousands to "
+        "recover)",
     )
     p.add_argument("--batch", type=int, default=8, help="transformer batch size")
-    p.add_argument("--lr", type=float, default=5e-4, help="transformer peak learning rate")
+    p.add_argument("--lr", type=float, help=f"transformer peak learning rate ({_new_run('lr')})")
     p.add_argument(
         "--shape-weight",
         type=float,
-        default=4.0,
-        help="extra loss weight on the latents the shapes touch (0: a plain mean; default 4)",
+        help="extra loss weight on the latents the shapes touch (0: a plain mean; "
+        f"{_new_run('shape_weight')})",
     )
     p.add_argument(
         "--prompt-tokens",
         type=int,
-        default=M.PROMPT_TOKENS,
-        help=f"tokens prompts are padded to (default {M.PROMPT_TOKENS}; Wan's pipeline pads to "
-        f"{M.WAN_PROMPT_TOKENS}, which drowns a short caption in padding)",
+        help=f"tokens prompts are padded to ({_new_run('prompt_tokens')}; Wan's pipeline pads "
+        f"to {M.WAN_PROMPT_TOKENS}, which drowns a short caption in padding)",
     )
     p.add_argument(
         "--direction-contrast",
         type=float,
-        default=0.0,
         help="weight of a term that asks the flow error on the shapes to be higher with the "
         "caption's directions reversed than with the true caption (0: off; costs half a step "
-        "more)",
+        f"more; {_new_run('direction_contrast')})",
     )
     p.add_argument(
         "--direction-min-sigma",
         type=float,
-        default=0.0,
-        help="apply the direction term only to samples noised at least this much (0 to 1; "
-        "default 0: all), where the caption still decides the motion",
+        help="apply the direction term only to samples noised at least this much (0 to 1; 0: "
+        f"all; {_new_run('direction_min_sigma')}), where the caption still decides the motion",
     )
     p.add_argument(
         "--steps", type=int, default=NO_STEP_LIMIT, help="stop after this many transformer steps"
@@ -133,7 +138,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--decoder-steps", type=int, default=NO_STEP_LIMIT, help="step budget of the decoder phase"
     )
     p.add_argument("--decoder-batch", type=int, default=2, help="decoder batch size (whole clips)")
-    p.add_argument("--decoder-lr", type=float, default=3e-4, help="decoder peak learning rate")
+    p.add_argument(
+        "--decoder-lr", type=float, help=f"decoder peak learning rate ({_new_run('decoder_lr')})"
+    )
     p.add_argument(
         "--checkpoint-minutes", type=float, default=4.0, help="minutes between checkpoints"
     )
@@ -177,7 +184,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.export is None:
         args.export = args.out / "model"
+    # Settings left out go on as the run was trained; `args.carried` names them, for the log.
+    args.carried = carry_settings(args)
     return args
+
+
+def _new_run(key: str) -> str:
+    return f"a new run takes {NEW_RUN[key]:g}; a run that goes on, the one it was trained with"
 
 
 def pick_device(name: str) -> torch.device:
@@ -382,6 +395,9 @@ def main(argv: list[str] | None = None) -> int:
     if source is not None and not (source / "transformer" / "config.json").is_file():
         print(f"error: {source} has no transformer/config.json to start from.", file=sys.stderr)
         return 2
+    if args.init_from is not None and not (args.init_from / "training.json").is_file():
+        print(f"error: {args.init_from} has no training.json to go on from.", file=sys.stderr)
+        return 2
     run = Run(args, device)
     if args.export_only:
         return export_only(run)
@@ -451,6 +467,10 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     log.info("training on %s with %d threads", device, torch.get_num_threads())
+    if args.carried:
+        # Said before the first step: a resumed run does not fall back to the defaults.
+        kept = ", ".join(f"--{k.replace('_', '-')} {v:g}" for k, v in args.carried.items())
+        log.info("going on as the run was trained: %s (give a flag to change one)", kept)
     lines, cautions = plan(args, run.state)
     for line in lines:
         log.info("plan: %s", line)

@@ -75,10 +75,11 @@ def test_train_stops_resumes_and_exports(tmp_path: Path, caplog: pytest.LogCaptu
     assert (training["direction_contrast"], training["direction_contrast_from_step"]) == (0.5, 2)
     assert json.loads((export / "studio_defaults.json").read_text())["prompt_tokens"] == 24
 
-    # A run started from the exported folder goes on with its record, not from its own step.
+    # A run started from the exported folder goes on with its record, not from its own step,
+    # and with its loss settings where the command line is silent: none changes at step 3.
     other = tmp_path / "other"
     budgets = ["--vae-steps", "1", "--steps", "4", "--decoder-steps", "2", "--threads", "1"]
-    same = [*changed, "--batch", "1"]
+    same = ["--batch", "1"]
     assert (
         main(
             [
@@ -100,6 +101,18 @@ def test_train_stops_resumes_and_exports(tmp_path: Path, caplog: pytest.LogCaptu
     assert continued["direction_contrast_from_step"] == 2
     assert _rates(continued) == _rates(training)
     assert _rates(training) == [*defaults, ("decoder", 1, 2e-4)]
+    assert (continued["prompt_tokens"], continued["direction_contrast"]) == (24, 0.5)
+
+    # So does a resumed run, and a flag still changes the setting it names.
+    assert train(1, 4, 2, "--lr", "1e-4") == 0
+    resumed = _state(out)
+    assert (resumed["step"], resumed["shape_weight"], resumed["shape_weight_from_step"]) == (
+        4,
+        2.0,
+        2,
+    )
+    assert (resumed["prompt_tokens"], resumed["direction_contrast"]) == (24, 0.5)
+    assert _rates(resumed) == [*defaults, ("decoder", 1, 2e-4), ("transformer", 3, 1e-4)]
 
     # A retrained VAE restarts the transformer, and its weighting with it.
     assert train(2, 1, 1, "--shape-weight", "2", "--retrain-vae") == 0
@@ -289,3 +302,34 @@ def test_a_run_exports_into_its_own_folder_unless_told_otherwise(
     assert main(argv) == 0
     assert (tmp_path / "try" / "model" / "transformer" / "config.json").is_file()
     assert not (tmp_path / "assets").exists()
+
+
+def test_going_on_from_the_bundled_model_keeps_how_it_was_trained(tmp_path: Path) -> None:
+    """The README's command to go on training the bundled model names no loss settings or
+    rates: it must train with those the weights were trained with, not a new run's."""
+    from studio.demo.run import NEW_RUN
+    from studio.demo.train import parse_args
+
+    bundled = Path(__file__).resolve().parents[2] / "assets" / "models" / "demo"
+    trained = json.loads((bundled / "training.json").read_text())
+    peak = [r["peak_lr"] for r in trained["learning_rates"] if r["phase"] == "transformer"][-1]
+    going_on = ["--out", str(tmp_path / "run"), "--init-from", str(bundled)]
+
+    args = parse_args(going_on)
+    assert args.lr == peak != NEW_RUN["lr"]
+    for key in ("shape_weight", "prompt_tokens", "direction_contrast", "direction_min_sigma"):
+        assert getattr(args, key) == trained[key], key
+    assert args.direction_contrast != NEW_RUN["direction_contrast"]
+    assert args.carried["lr"] == peak
+
+    # A flag overrides its own setting only; a new run and a retrained VAE start afresh.
+    args = parse_args([*going_on, "--lr", "2e-4", "--direction-contrast", "0"])
+    assert (args.lr, args.direction_contrast) == (2e-4, 0.0)
+    assert args.direction_min_sigma == trained["direction_min_sigma"]
+    fresh = parse_args(["--out", str(tmp_path / "new")])
+    restarted = parse_args([*going_on, "--retrain-vae"])
+    for args in (fresh, restarted):
+        assert {k: getattr(args, k) for k in NEW_RUN if k != "vae_lr"} == {
+            k: v for k, v in NEW_RUN.items() if k != "vae_lr"
+        }
+    assert fresh.carried == {} and fresh.vae_lr == NEW_RUN["vae_lr"]
