@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.demo.card import TARGETS, wilson_interval
+from studio.demo.card import TARGETS, _share, wilson_interval
 from studio.demo.evaluate import MODES, main
 from studio.demo.pipeline import DEMO_FOLDER
 from studio.demo.scenes import BACKGROUND_COLOURS, DIRECTIONS, SHAPE_COLOURS, SHAPES
@@ -92,6 +92,11 @@ def test_the_card_interval_shows_how_little_a_few_prompts_say() -> None:
     # All right or all wrong still leaves room on the one side only.
     assert wilson_interval(0, 8)[0] == 0.0 and 0.0 < wilson_interval(0, 8)[1] < 0.5
     assert wilson_interval(8, 8)[1] == 1.0 and 0.5 < wilson_interval(8, 8)[0] < 1.0
+
+    # A share just under its target does not round up to it on the card.
+    direction = {"direction_accuracy": 51 / 64, "direction_correct": 51, "count": 64}
+    row = _share(direction, "direction")
+    assert row.startswith("79.7% (51 of 64; 95% interval ") and TARGETS["direction"] == 0.8
 
 
 def test_the_card_says_how_the_direction_term_was_applied() -> None:
