@@ -13,7 +13,7 @@ from studio.demo.pipeline import DEMO_FOLDER, generate, load_pipeline
 from studio.demo.scenes import FRAMES, HEIGHT, HELD_OUT_SEED_START, WIDTH, make_scene, render
 
 # Pinned-frame PSNR (dB) each mode must reach with the settings below. Measured on the shipped
-# weights (34.7, 34.5, 17.8 and 29.2 dB after 40103 transformer steps and 18562 decoder steps; an
+# weights (34.6, 34.4, 18.2 and 29.6 dB after 48355 transformer steps and 18562 decoder steps; an
 # untrained transformer gives 8 to 16), then lowered for margin. Extending backward is the weak
 # mode: the VAE now reconstructs the clip's last chunk at about 28.4 dB (the model card's
 # per-chunk figures in assets/models/demo/README.md), so what is missing there is the
