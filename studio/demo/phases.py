@@ -41,11 +41,16 @@ class Phase:
         step it took over from, so the model card can say how the weights were trained.
         """
         record = st.setdefault("learning_rates", [])
-        mine = [r for r in record if r["phase"] == self.name]
-        if not mine or mine[-1]["peak_lr"] != self.peak_lr:
+        if latest_peak_lr(record, self.name) != self.peak_lr:
             record.append(
                 {"phase": self.name, "from_step": st[self.steps_key], "peak_lr": self.peak_lr}
             )
+
+
+def latest_peak_lr(rates: list[dict], phase: str) -> float | None:
+    """The peak learning rate `phase` last ran at, in a run's record of rates (None: never)."""
+    mine = [r["peak_lr"] for r in rates if r["phase"] == phase]
+    return mine[-1] if mine else None
 
 
 def vae_phase(args: argparse.Namespace) -> Phase:

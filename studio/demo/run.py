@@ -20,6 +20,7 @@ import torch
 from studio.core.machine import cpu_name
 from studio.demo import model as M
 from studio.demo.feed import SampleFeed
+from studio.demo.phases import latest_peak_lr
 from studio.demo.trainsteps import DecoderTrainer, FlowTrainer, VaeTrainer
 
 log = logging.getLogger(__name__)
@@ -80,9 +81,7 @@ def carry_settings(args: argparse.Namespace) -> dict[str, float]:
 
 def _recorded(record: dict, key: str) -> float | None:
     if key in RATE_PHASES:
-        rates = record.get("learning_rates", [])
-        mine = [r["peak_lr"] for r in rates if r["phase"] == RATE_PHASES[key]]
-        return mine[-1] if mine else None
+        return latest_peak_lr(record.get("learning_rates", []), RATE_PHASES[key])
     return record.get(key)
 
 
