@@ -42,3 +42,19 @@ def test_demo_film_from_storyboard_to_every_export(tmp_path, capsys):
     assert (recipe["seed"], recipe["model"], recipe["steps"]) == (11, "demo", 1)
     out = capsys.readouterr().out
     assert "Demo_aaf.aaf" in out and "Demo.mp4" in out
+
+
+def test_the_storyboard_asks_only_for_what_the_demo_model_was_drawn_with():
+    """A word the model never saw gets its nearest guess: "blue background" made a maroon one."""
+    import re
+
+    from studio.commands.demo import STORYBOARD
+    from studio.demo.scenes import BACKGROUND_COLOURS, SHAPE_COLOURS, SHAPES
+
+    for beat in STORYBOARD:
+        found = re.fullmatch(r"an? (\w+) (\w+)(?: moving to the \w+)? on an? (\w+) background",
+                             beat.prompt)
+        assert found, beat.prompt
+        colour, shape, background = found.groups()
+        assert colour in SHAPE_COLOURS and shape in SHAPES, beat.prompt
+        assert background in BACKGROUND_COLOURS, beat.prompt
