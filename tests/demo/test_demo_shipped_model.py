@@ -13,10 +13,10 @@ from studio.demo.pipeline import DEMO_FOLDER, generate, load_pipeline
 from studio.demo.scenes import FRAMES, HEIGHT, HELD_OUT_SEED_START, WIDTH, make_scene, render
 
 # Pinned-frame PSNR (dB) each mode must reach with the settings below. Measured on the shipped
-# weights (34.5, 34.1, 17.9 and 29.6 dB after 54691 transformer steps and 18562 decoder steps; an
+# weights (34.5, 34.2, 17.9 and 29.3 dB after 62158 transformer steps and 18562 decoder steps; an
 # untrained transformer gives 8 to 16), then lowered for margin. Extending backward is the weak
 # mode, mostly through Wan's causal decoder: the VAE reconstructs the clip's last chunk at about
-# 28.4 dB (the model card's per-chunk figures in assets/models/demo/README.md), but decoded after
+# 28.5 dB (the model card's per-chunk figures in assets/models/demo/README.md), but decoded after
 # the generated frames before it, even the real clip's latents for it give about 22 dB.
 MODES = {
     "image to video (first frame)": ([0], 27.0),
