@@ -31,15 +31,26 @@ from studio.demo.vace import compression, encode, fold_mask, frame_mask
 log = logging.getLogger(__name__)
 
 
+def optimiser_steps(opt: torch.optim.Optimizer) -> int:
+    """Steps the optimiser has taken by its own count: a checkpoint keeps it, a run started
+    from an exported folder begins at 0."""
+    for state in opt.state.values():
+        if "step" in state:
+            return int(state["step"])
+    return 0
+
+
 def set_lr(opt: torch.optim.Optimizer, peak: float, step: int, frac: float, warmup: int) -> None:
     """Warm up over `warmup` steps, then a cosine from the peak down to a tenth of it.
 
     `frac` is how much of the phase's budget is spent, so a phase resumed with a larger budget
-    goes on from a higher rate again.
+    goes on from a higher rate again. The warm-up counts the optimiser's own steps too: a fresh
+    Adam on trained weights (a run going on from an exported folder) has no second moments yet,
+    and its first updates are a full learning rate on every weight, noise included.
     """
     lr = (
         peak
-        * min(1.0, (step + 1) / warmup)
+        * min(1.0, (min(step, optimiser_steps(opt)) + 1) / warmup)
         * (0.1 + 0.45 * (1 + math.cos(math.pi * min(frac, 1.0))))
     )
     for group in opt.param_groups:

@@ -170,8 +170,17 @@ def test_decoder_phase_keeps_the_latent_space(tmp_path: Path) -> None:
     assert not torch.equal(before_y, after_y)
 
 
+def _stepped_adam(steps: int) -> torch.optim.Optimizer:
+    weight = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.AdamW([weight], lr=1e-3)
+    for _ in range(steps):
+        weight.grad = torch.ones(1)
+        opt.step()
+    return opt
+
+
 def test_learning_rate_warms_up_then_falls_to_a_tenth_over_the_budget() -> None:
-    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    opt = _stepped_adam(1000)
 
     def lr(step: int, frac: float) -> float:
         set_lr(opt, 2e-3, step, frac, warmup=100)
@@ -184,6 +193,21 @@ def test_learning_rate_warms_up_then_falls_to_a_tenth_over_the_budget() -> None:
     assert lr(500, 3.0) == lr(500, 1.0)  # past the budget it stays there
     # A phase resumed with a larger budget is earlier in its schedule, so its rate is higher.
     assert lr(500, 0.4) > lr(500, 0.8)
+
+
+def test_a_fresh_optimiser_on_trained_weights_warms_up_again() -> None:
+    """A run going on from an exported folder has a fresh optimiser at a late step: it warms up
+    over its own first steps; one restored from a checkpoint goes on where it was."""
+
+    def lr(opt: torch.optim.Optimizer) -> float:
+        set_lr(opt, 2e-3, 60_000, 0.0, warmup=200)
+        return opt.param_groups[0]["lr"]
+
+    assert lr(_stepped_adam(0)) == 2e-3 / 200
+    assert lr(_stepped_adam(99)) == 2e-3 / 2
+    restored = _stepped_adam(0)
+    restored.load_state_dict(_stepped_adam(300).state_dict())
+    assert lr(restored) == 2e-3
 
 
 def test_a_run_from_a_folder_keeps_its_best_loss_and_writes_plain_json(tmp_path: Path) -> None:
