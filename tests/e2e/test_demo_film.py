@@ -1,8 +1,11 @@
 """`studio demo`: the whole path from storyboard to exports, with the real demo model and the
-real engine host, as `make demo` runs it (one denoising step, to keep the suite quick)."""
+real engine host, as `make demo` runs it (one denoising step, to keep the suite quick; the
+film's content at the default steps once)."""
 
 import re
 
+import cv2
+import numpy as np
 import opentimelineio as otio
 import pytest
 
@@ -11,6 +14,7 @@ from studio.commands.demo import STORYBOARD
 from studio.core.bundle import load_project
 from studio.core.model import Clip
 from studio.demo.captions import DIRECTION_WORDS, SHAPE_WORDS, VERBS
+from studio.demo.detect import colour_masks, detect
 from studio.demo.scenes import BACKGROUND_COLOURS, SHAPE_COLOURS
 from studio.engine.sources import demo_path
 from studio.media import probe, read_frames
@@ -64,3 +68,28 @@ def test_the_storyboard_asks_only_for_what_the_demo_model_was_drawn_with():
     )
     for beat in STORYBOARD:
         assert known.fullmatch(beat.prompt), beat.prompt
+
+
+def _red_shapes(frame) -> int:
+    """Red blobs of a few pixels or more in one frame (the detector's colour mask)."""
+    mask = colour_masks(frame[None])["red"][0].astype(np.uint8)
+    _count, _labels, stats, _centroids = cv2.connectedComponentsWithStats(mask)
+    return int((stats[1:, cv2.CC_STAT_AREA] >= 4).sum())
+
+
+def test_the_demo_film_tells_its_story_at_the_default_steps(tmp_path):
+    """What a new user watches: one red circle going right and off screen, coming back left
+    through the bridge and going on left, never two circles (the Return take of seed 13 had two,
+    and a bridge with no motion in its prompt faded one out and the other in)."""
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    project = load_project(tmp_path / "Demo.studio")
+    film = read_frames(tmp_path / "Demo.mov")
+    counts = [_red_shapes(f) for f in film]
+    assert max(counts) == 1, counts
+    assert sum(counts) >= len(film) - 3, counts  # off screen for a frame or two at most
+    went = {}
+    for clip in project.timeline.tracks[0].items:
+        frames = read_frames(tmp_path / "Demo.studio" / project.media_item(clip.media_id).path)
+        went[project.shot(clip.shot_id).name] = detect(frames)
+    assert went == {"Opening": ("red", "right"), "Follow": ("red", "right"),
+                    "Bridge": ("red", "left"), "Return": ("red", "left")}
