@@ -11,7 +11,15 @@ import pytest
 from studio.demo.card import TARGETS, _share, wilson_interval
 from studio.demo.evaluate import MODES, main
 from studio.demo.pipeline import DEMO_FOLDER
-from studio.demo.scenes import BACKGROUND_COLOURS, DIRECTIONS, SHAPE_COLOURS, SHAPES
+from studio.demo.scenes import (
+    BACKGROUND_COLOURS,
+    DIRECTIONS,
+    HELD_OUT_SEED_START,
+    SHAPE_COLOURS,
+    SHAPES,
+    SIZES,
+    make_scene,
+)
 
 
 def test_evaluate_prints_the_figures_and_writes_the_card(tmp_path: Path, capsys) -> None:
@@ -40,6 +48,13 @@ def test_evaluate_prints_the_figures_and_writes_the_card(tmp_path: Path, capsys)
     assert set(results["pin_psnr_db"]) == set(MODES)
     assert results["pin_psnr_min_mode_db"] == min(results["pin_psnr_db"].values())
     assert results["colour_accuracy"] in (0.0, 0.5, 1.0)
+    # Adherence split by the shapes' sizes: the held-out scenes' own sizes, the same totals.
+    sizes = [make_scene(HELD_OUT_SEED_START + 500 + i, shapes=1).movers[0].size for i in range(2)]
+    by_size = results["adherence_by_size"]
+    assert {s: t["count"] for s, t in by_size.items()} == {s: sizes.count(s) for s in SIZES}
+    for key in ("colour_correct", "direction_correct"):
+        assert sum(t[key] for t in by_size.values()) == results[key]
+    assert "  by shape size: small colour " in printed
     assert f"VAE reconstruction PSNR: {results['vae_psnr_db']:.2f} dB" in printed
 
     card = (folder / "README.md").read_text()
@@ -109,6 +124,5 @@ def test_the_card_says_how_the_direction_term_was_applied() -> None:
         {"direction_contrast": 0.5, "direction_min_sigma": 0.4, "direction_contrast_from_step": 9}
     )
     assert row == (
-        "; reversed-direction captions contrasted (weight 0.5 at noise levels from 0.4) "
-        "from step 9"
+        "; reversed-direction captions contrasted (weight 0.5 at noise levels from 0.4) from step 9"
     )
