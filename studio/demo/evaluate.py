@@ -99,7 +99,6 @@ def evaluate(folder: Path, count: int, steps: int, guidance: float, progress: bo
         f"(first frame, then each 4-frame chunk: {by_part})",
     )
 
-    colour_ok = direction_ok = 0
     # Per shape size: small shapes are the ones the model most often loses or miscolours.
     by_size = {size: {"count": 0, "colour_correct": 0, "direction_correct": 0} for size in SIZES}
     gen_times = []
@@ -111,13 +110,13 @@ def evaluate(folder: Path, count: int, steps: int, guidance: float, progress: bo
         gen_times.append(time.monotonic() - g0)
         colour, direction = detect(frames)
         mover = scene.movers[0]
-        colour_ok += colour == mover.colour
-        direction_ok += direction == mover.direction
         tally = by_size[mover.size]
         tally["count"] += 1
         tally["colour_correct"] += colour == mover.colour
         tally["direction_correct"] += direction == mover.direction
         _say(progress, f"  [{i + 1}/{count}] {text!r}: saw {colour} {direction}")
+    colour_ok = sum(t["colour_correct"] for t in by_size.values())
+    direction_ok = sum(t["direction_correct"] for t in by_size.values())
     results["colour_correct"], results["direction_correct"] = colour_ok, direction_ok
     results["colour_accuracy"] = colour_ok / count
     results["direction_accuracy"] = direction_ok / count
