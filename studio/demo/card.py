@@ -41,7 +41,8 @@ def render_card(training: dict, results: dict) -> str:
         f"| pinned frames, {m} | {v:.2f} dB | |" for m, v in results["pin_psnr_db"].items()
     )
     seams = "\n".join(
-        f"| seam ratio, {m} | {v:.2f} (real clips: {results['seam_ratio_real_clips'][m]:.2f}) | |"
+        f"| seam ratio, {m} | {v:.2f}{_against_originals(results, m)} "
+        f"(real clips: {results['seam_ratio_real_clips'][m]:.2f}) | |"
         for m, v in results["seam_ratio"].items()
     )
     by_part = results.get("vae_psnr_by_latent_frame_db")
@@ -130,7 +131,8 @@ colour; centroid slope over the first half of the clip), which scores 100% on th
 Guessing would score about {100 / len(SHAPE_COLOURS):.0f}% on colour ({len(SHAPE_COLOURS)} colours) and {100 / len(DIRECTIONS):.0f}% on direction ({len(DIRECTIONS)}); the interval says
 how far a share measured on this many prompts may be from the model's true one.
 The seam ratio is the frame difference across a pinned/generated boundary over the median frame
-difference inside the generated part (about 1 is seamless).
+difference inside the generated part (about 1 is seamless); against the original frames, the
+real frames stand at the pins, as a take's new frames meet the clip it extends on the timeline.
 
 ## Continuing training
 
@@ -142,6 +144,12 @@ unless a flag changes one, and exports to `runs/demo/model`;
 On a GPU machine without network access, `python -m studio.demo.device_kit build .device` packs
 what it lacks and `tools/device_train.sh` trains the whole model there.
 """
+
+
+def _against_originals(results: dict, mode: str) -> str:
+    """The mode's seam with the original frames at the pins, where the figures have it."""
+    value = results.get("seam_ratio_original_pins", {}).get(mode)
+    return "" if value is None else f"; against the original frames {value:.2f}"
 
 
 def _names(words) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from studio.demo.card import TARGETS, _share, wilson_interval
-from studio.demo.evaluate import MODES, main
+from studio.demo.evaluate import MODES, SEAMS, main, seam_ratio, timeline_seam_ratio
 from studio.demo.pipeline import DEMO_FOLDER
 from studio.demo.scenes import (
     BACKGROUND_COLOURS,
@@ -20,6 +21,7 @@ from studio.demo.scenes import (
     SHAPES,
     SIZES,
     make_scene,
+    render,
 )
 
 
@@ -65,6 +67,8 @@ def test_evaluate_prints_the_figures_and_writes_the_card(tmp_path: Path, capsys)
     line = f"small colour {small['colour_correct']}/{small['count']}, direction "
     assert f"  by shape size: {line}" in printed
     assert f"VAE reconstruction PSNR: {results['vae_psnr_db']:.2f} dB" in printed
+    assert set(results["seam_ratio"]) == set(results["seam_ratio_original_pins"]) == set(SEAMS)
+    assert "extend back (last 4)" in SEAMS
 
     card = (folder / "README.md").read_text()
     # Which weights were measured: both the transformer's and the decoder's training.
@@ -74,6 +78,10 @@ def test_evaluate_prints_the_figures_and_writes_the_card(tmp_path: Path, capsys)
     assert " / ".join(f"{v:.1f}" for v in parts) + " dB" in card
     for mode, value in results["pin_psnr_db"].items():
         assert f"| pinned frames, {mode} | {value:.2f} dB |" in card
+    for mode, value in results["seam_ratio"].items():
+        row = card.split(f"| seam ratio, {mode} |")[1].splitlines()[0]
+        original = results["seam_ratio_original_pins"][mode]
+        assert row.startswith(f" {value:.2f}; against the original frames {original:.2f} (real")
     decoder_row = card.split("| decoder (encoder frozen) |")[1].splitlines()[0]
     assert ", peak learning rate 3e-4 to step 243, then 2e-4," in decoder_row
     # A phase the record does not cover claims no rate.
@@ -93,6 +101,21 @@ def test_evaluate_prints_the_figures_and_writes_the_card(tmp_path: Path, capsys)
     data = " ".join(card.split("## Training data")[1].split("## ")[0].split())
     for word in [*BACKGROUND_COLOURS, *SHAPE_COLOURS, *SHAPES, *DIRECTIONS]:
         assert word in data, word
+
+
+def test_a_take_that_redraws_the_pins_is_seamless_alone_and_cut_against_the_originals() -> None:
+    scene = make_scene(HELD_OUT_SEED_START + 7, shapes=1)
+    real = render(scene)
+    # What a model that misreads the pins' background makes: the same motion, on another
+    # background, pins and all.
+    other = next(b for b in BACKGROUND_COLOURS if b != scene.background)
+    made = render(dataclasses.replace(scene, background=other, background2=None, gradient="flat"))
+    pinned = MODES["extend back (last 4)"]
+    seams = SEAMS["extend back (last 4)"]
+    assert seam_ratio(made, seams, pinned) < 1.5
+    assert timeline_seam_ratio(made, real, seams, pinned) > 3.0
+    # The real clip is seamless either way.
+    assert timeline_seam_ratio(real, real, seams, pinned) == seam_ratio(real, seams, pinned) < 1.5
 
 
 def test_evaluate_refuses_a_folder_that_is_not_a_model(tmp_path: Path, capsys) -> None:
