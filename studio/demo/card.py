@@ -53,6 +53,13 @@ def render_card(training: dict, results: dict) -> str:
         if by_part
         else ""
     )
+    separation = results.get("background_separation")
+    backgrounds = (
+        f"| backgrounds in the pinned latent, the closest two (RMS apart) | "
+        f"{separation_text(separation)} | |\n"
+        if separation
+        else ""
+    )
     t = TARGETS
     met = (
         results["vae_psnr_db"] >= t["vae"]
@@ -119,7 +126,7 @@ decoder steps.
 | figure | value | target |
 |---|---|---|
 | VAE reconstruction PSNR | {results["vae_psnr_db"]:.2f} dB | >= {t["vae"]} dB ({_mark(results["vae_psnr_db"] >= t["vae"])}) |
-{vae_parts}| colour of the moving shape | {_share(results, "colour")} | >= {t["colour"] * 100:.0f}% ({_mark(results["colour_accuracy"] >= t["colour"])}) |
+{vae_parts}{backgrounds}| colour of the moving shape | {_share(results, "colour")} | >= {t["colour"] * 100:.0f}% ({_mark(results["colour_accuracy"] >= t["colour"])}) |
 | direction of motion | {_share(results, "direction")} | >= {t["direction"] * 100:.0f}% ({_mark(results["direction_accuracy"] >= t["direction"])}) |
 {pins}
 | pinned frames, worst mode | {results["pin_psnr_min_mode_db"]:.2f} dB | >= {t["pins"]} dB ({_mark(results["pin_psnr_min_mode_db"] >= t["pins"])}) |
@@ -133,6 +140,12 @@ how far a share measured on this many prompts may be from the model's true one.
 The seam ratio is the frame difference across a pinned/generated boundary over the median frame
 difference inside the generated part (about 1 is seamless); against the original frames, the
 real frames stand at the pins, as a take's new frames meet the clip it extends on the timeline.
+The backgrounds row measures the VAE: each scene is drawn on every background, pinned as the mode
+pins it (zero elsewhere, as the pipeline's conditioning video), and the figure is how far apart
+the pinned latents of the two backgrounds that come out closest are. Extending forward, the first
+latent codes the first frame alone; extending back, Wan's causal encoder codes the pins after 13
+unpinned frames, and the less it keeps of their background there, the less the transformer can
+read it: name the background in the prompt when extending backward.
 
 ## Continuing training
 
@@ -144,6 +157,11 @@ unless a flag changes one, and exports to `runs/demo/model`;
 On a GPU machine without network access, `python -m studio.demo.device_kit build .device` packs
 what it lacks and `tools/device_train.sh` trains the whole model there.
 """
+
+
+def separation_text(figures: dict) -> str:
+    """The background separation figures per mode, as the card and the evaluator print them."""
+    return "; ".join(f"{m} {v['rms']:.2f} ({v['pair']})" for m, v in figures.items())
 
 
 def _against_originals(results: dict, mode: str) -> str:

@@ -3,22 +3,26 @@
     python -m studio.demo.evaluate [--model assets/models/demo] [--count 16] [--json out.json]
 
 Everything runs through the stock `WanVACEPipeline` loaded from the folder. Prints: VAE
-reconstruction PSNR; prompt adherence (colour and direction of the moving shape, read by
-`studio.demo.detect` from the generated pixels, in all and by shape size); pinned-frame PSNR per
-mode; seam smoothness of extend, extend back and infill (the frame difference across a seam over
-the median frame difference inside the generated part: 1.0 is a seamless cut, the real clips
-score about 1), on the model's frames and with the original frames at the pins, as the take
-meets them on the timeline.
+reconstruction PSNR; how far apart the pinned latents of different backgrounds are when extending
+forward and back (what the transformer can read of a background from the pins); prompt
+adherence (colour and direction of the moving shape, read by `studio.demo.detect` from the
+generated pixels, in all and by shape size); pinned-frame PSNR per mode; seam smoothness of
+extend, extend back and infill (the frame difference across a seam over the median frame
+difference inside the generated part: 1.0 is a seamless cut, the real clips score about 1), on
+the model's frames and with the original frames at the pins, as the take meets them on the
+timeline.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
 import time
-from itertools import pairwise
+from collections import Counter
+from itertools import combinations, pairwise
 from pathlib import Path
 
 import numpy as np
@@ -26,11 +30,19 @@ import torch
 
 from studio.demo import model as M
 from studio.demo.captions import caption
-from studio.demo.card import write_card
+from studio.demo.card import separation_text, write_card
 from studio.demo.data import to_tensor, to_uint8
 from studio.demo.detect import detect, psnr
 from studio.demo.pipeline import DEMO_FOLDER, generate, load_pipeline
-from studio.demo.scenes import FRAMES, HELD_OUT_SEED_START, SIZES, make_scene, render
+from studio.demo.scenes import (
+    BACKGROUND_COLOURS,
+    FRAMES,
+    HELD_OUT_SEED_START,
+    SIZES,
+    make_scene,
+    render,
+)
+from studio.demo.vace import encode
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +107,42 @@ def vae_psnr(pipe, seeds: list[int]) -> tuple[float, list[float]]:
     return float(np.mean(values)), [float(v) for v in np.mean(parts, axis=0)]
 
 
+# The pinned latent whose background the separation figure reads, per mode: extend's first
+# latent codes the first frame alone, extend back's last codes the pins after 13 unpinned frames.
+SEPARATION_LATENT = {"extend (first 4)": 0, "extend back (last 4)": -1}
+
+
+@torch.no_grad()
+def background_separation(vae, seeds: list[int]) -> dict[str, dict]:
+    """How far apart the conditioning latents of different backgrounds are at the pins.
+
+    For each scene, its motion is drawn on every flat background and pinned as `mode` pins it;
+    the rest of the conditioning video is zero, as the pipeline's inactive video. The figure per
+    mode is the median, over scenes, of the RMS distance between the pinned latents of the two
+    backgrounds that come out closest, with the pair that is closest most often. Wan's causal
+    encoder codes each 4-frame chunk after those before it: behind unpinned frames it may keep
+    little of a background's hue, and then no transformer can read it from the pins.
+    """
+    names = list(BACKGROUND_COLOURS)
+    results = {}
+    for mode, latent in SEPARATION_LATENT.items():
+        keep = torch.zeros(1, 1, FRAMES, 1, 1)
+        keep[:, :, MODES[mode]] = 1.0
+        closest, pairs = [], Counter()
+        for seed in seeds:
+            flat = dataclasses.replace(make_scene(seed), gradient="flat", background2=None)
+            clips = [to_tensor(render(dataclasses.replace(flat, background=n))) for n in names]
+            z = encode(vae, (torch.stack(clips) * keep).to(vae.device))[:, :, latent].float()
+            dist, a, b = min(
+                (float((z[i] - z[j]).pow(2).mean().sqrt()), i, j)
+                for i, j in combinations(range(len(names)), 2)
+            )
+            closest.append(dist)
+            pairs[f"{names[a]} / {names[b]}"] += 1
+        results[mode] = {"rms": float(np.median(closest)), "pair": pairs.most_common(1)[0][0]}
+    return results
+
+
 def evaluate(folder: Path, count: int, steps: int, guidance: float, progress: bool = True) -> dict:
     t0 = time.monotonic()
     # Read with the weights: the trainer may export newer ones while this runs.
@@ -109,6 +157,12 @@ def evaluate(folder: Path, count: int, steps: int, guidance: float, progress: bo
         progress,
         f"VAE reconstruction PSNR: {results['vae_psnr_db']:.2f} dB "
         f"(first frame, then each 4-frame chunk: {by_part})",
+    )
+    results["background_separation"] = background_separation(pipe.vae, seeds[:8])
+    _say(
+        progress,
+        "Backgrounds in the pinned latent, the closest two (RMS apart): "
+        + separation_text(results["background_separation"]),
     )
 
     # Per shape size: small shapes are the ones the model most often loses or miscolours.

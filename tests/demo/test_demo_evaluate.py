@@ -6,16 +6,26 @@ import dataclasses
 import json
 import re
 import shutil
+from itertools import combinations
 from pathlib import Path
 
 import pytest
+import torch
 
 from studio.demo.card import TARGETS, _share, wilson_interval
-from studio.demo.evaluate import MODES, SEAMS, main, seam_ratio, timeline_seam_ratio
-from studio.demo.pipeline import DEMO_FOLDER
+from studio.demo.evaluate import (
+    MODES,
+    SEAMS,
+    background_separation,
+    main,
+    seam_ratio,
+    timeline_seam_ratio,
+)
+from studio.demo.pipeline import DEMO_FOLDER, conditioning, load_pipeline
 from studio.demo.scenes import (
     BACKGROUND_COLOURS,
     DIRECTIONS,
+    FRAMES,
     HELD_OUT_SEED_START,
     SHAPE_COLOURS,
     SHAPES,
@@ -82,6 +92,10 @@ def test_evaluate_prints_the_figures_and_writes_the_card(tmp_path: Path, capsys)
         row = card.split(f"| seam ratio, {mode} |")[1].splitlines()[0]
         original = results["seam_ratio_original_pins"][mode]
         assert row.startswith(f" {value:.2f}; against the original frames {original:.2f} (real")
+    separation_row = card.split("| backgrounds in the pinned latent,")[1].splitlines()[0]
+    for mode, figure in results["background_separation"].items():
+        assert f"{mode} {figure['rms']:.2f} ({figure['pair']})" in separation_row
+        assert f"{mode} {figure['rms']:.2f} ({figure['pair']})" in printed
     decoder_row = card.split("| decoder (encoder frozen) |")[1].splitlines()[0]
     assert ", peak learning rate 3e-4 to step 243, then 2e-4," in decoder_row
     # A phase the record does not cover claims no rate.
@@ -116,6 +130,38 @@ def test_a_take_that_redraws_the_pins_is_seamless_alone_and_cut_against_the_orig
     assert timeline_seam_ratio(made, real, seams, pinned) > 3.0
     # The real clip is seamless either way.
     assert timeline_seam_ratio(real, real, seams, pinned) == seam_ratio(real, seams, pinned) < 1.5
+
+
+def test_background_separation_reads_the_latents_the_pipeline_conditions_on() -> None:
+    """The figure is the distance between the inactive latents `WanVACEPipeline` itself makes of
+    the pins, at the pinned latent, for the closest two backgrounds."""
+    pipe = load_pipeline(DEMO_FOLDER)
+    seed = HELD_OUT_SEED_START + 3
+    figures = background_separation(pipe.vae, [seed])
+    # Extending forward the pins' own latent is the first, extending back the last.
+    latents = {"extend (first 4)": 0, "extend back (last 4)": -1}
+    assert set(figures) == set(latents)
+    flat = dataclasses.replace(make_scene(seed), gradient="flat", background2=None)
+    z_dim = pipe.vae.config.z_dim
+    cpu = torch.device("cpu")
+    for mode, latent in latents.items():
+        inactive = {}
+        for name in BACKGROUND_COLOURS:
+            real = render(dataclasses.replace(flat, background=name))
+            video, mask, refs = pipe.preprocess_conditions(
+                *conditioning({t: real[t] for t in MODES[mode]}),
+                None, 1, 64, 64, FRAMES, torch.float32, cpu,
+            )  # fmt: skip
+            with torch.no_grad():
+                control = pipe.prepare_video_latents(video, mask, refs, None, cpu)
+            inactive[name] = control[0, :z_dim, latent]
+        apart = {
+            f"{a} / {b}": float((inactive[a] - inactive[b]).pow(2).mean().sqrt())
+            for a, b in combinations(BACKGROUND_COLOURS, 2)
+        }
+        closest = min(apart, key=apart.get)
+        assert figures[mode]["pair"] == closest, mode
+        assert figures[mode]["rms"] == pytest.approx(apart[closest], rel=1e-3, abs=1e-4), mode
 
 
 def test_evaluate_refuses_a_folder_that_is_not_a_model(tmp_path: Path, capsys) -> None:
