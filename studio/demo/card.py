@@ -144,8 +144,9 @@ The backgrounds row measures the VAE: each scene is drawn on every background, p
 pins it (zero elsewhere, as the pipeline's conditioning video), and the figure is how far apart
 the pinned latents of the two backgrounds that come out closest are. Extending forward, the first
 latent codes the first frame alone; extending back, Wan's causal encoder codes the pins after 13
-unpinned frames, and the less it keeps of their background there, the less the transformer can
-read it: name the background in the prompt when extending backward.
+empty frames, and the less it keeps of their background there, the less the transformer can read
+it: name the background in the prompt when extending backward. (It is the empty start that loses
+the hue: with real frames at the start and only the frames next to the pins empty, it stays.)
 
 ## Continuing training
 

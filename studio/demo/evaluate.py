@@ -120,7 +120,7 @@ def background_separation(vae, seeds: list[int]) -> dict[str, dict]:
     the rest of the conditioning video is zero, as the pipeline's inactive video. The figure per
     mode is the median, over scenes, of the RMS distance between the pinned latents of the two
     backgrounds that come out closest, with the pair that is closest most often. Wan's causal
-    encoder codes each 4-frame chunk after those before it: behind unpinned frames it may keep
+    encoder codes each 4-frame chunk after those before it: after an empty start it may keep
     little of a background's hue, and then no transformer can read it from the pins.
     """
     names = list(BACKGROUND_COLOURS)

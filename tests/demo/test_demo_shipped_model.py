@@ -17,7 +17,7 @@ from studio.demo.scenes import FRAMES, HEIGHT, HELD_OUT_SEED_START, WIDTH, make_
 # untrained transformer gives 8 to 16), then lowered for margin. Extending backward is the weak
 # mode: the model keeps the pins' latents but often draws frames before them that do not lead
 # into them (the background another shade, the shape elsewhere; with no background named in the
-# prompt, as here, another background in 23 of 32 held-out clips, since behind 13 unpinned frames
+# prompt, as here, another background in 23 of 32 held-out clips, since after 13 empty frames
 # Wan's causal encoder keeps little of a dark background's colour in the pins' latent: see the
 # card's backgrounds row), and Wan's causal decoder carries that into the pinned frames. Decoded
 # after the generated frames, even the real clip's latents for the pins give about 23 dB, against
