@@ -41,9 +41,7 @@ def render_card(training: dict, results: dict) -> str:
         f"| pinned frames, {m} | {v:.2f} dB | |" for m, v in results["pin_psnr_db"].items()
     )
     seams = "\n".join(
-        f"| seam ratio, {m} | {v:.2f}{_against_originals(results, m)} "
-        f"(real clips: {results['seam_ratio_real_clips'][m]:.2f}) | |"
-        for m, v in results["seam_ratio"].items()
+        f"| seam ratio, {m} | {seam_text(results, m)} | |" for m in results["seam_ratio"]
     )
     by_part = results.get("vae_psnr_by_latent_frame_db")
     vae_parts = (
@@ -165,10 +163,15 @@ def separation_text(figures: dict) -> str:
     return "; ".join(f"{m} {v['rms']:.2f} ({v['pair']})" for m, v in figures.items())
 
 
-def _against_originals(results: dict, mode: str) -> str:
-    """The mode's seam with the original frames at the pins, where the figures have it."""
-    value = results.get("seam_ratio_original_pins", {}).get(mode)
-    return "" if value is None else f"; against the original frames {value:.2f}"
+def seam_text(results: dict, mode: str) -> str:
+    """A mode's seam ratios, as the card and the evaluator print them: of the model's frames,
+    against the original frames where the figures have it (older ones do not), and of the real
+    clips."""
+    text = f"{results['seam_ratio'][mode]:.2f}"
+    original = results.get("seam_ratio_original_pins", {}).get(mode)
+    if original is not None:
+        text += f"; against the original frames {original:.2f}"
+    return text + f" (real clips: {results['seam_ratio_real_clips'][mode]:.2f})"
 
 
 def _names(words) -> str:

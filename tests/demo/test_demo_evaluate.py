@@ -92,6 +92,8 @@ def test_evaluate_prints_the_figures_and_writes_the_card(tmp_path: Path, capsys)
         row = card.split(f"| seam ratio, {mode} |")[1].splitlines()[0]
         original = results["seam_ratio_original_pins"][mode]
         assert row.startswith(f" {value:.2f}; against the original frames {original:.2f} (real")
+        # The printed line says the same as the card.
+        assert f"Seam ratio, {mode}:{row.split(' | ')[0]}\n" in printed
     separation_row = card.split("| backgrounds in the pinned latent,")[1].splitlines()[0]
     for mode, figure in results["background_separation"].items():
         assert f"{mode} {figure['rms']:.2f} ({figure['pair']})" in separation_row
