@@ -134,3 +134,10 @@ def reversed_caption(scene: Scene, variant: int = 0, held_out: bool = False) -> 
     """
     movers = tuple(dataclasses.replace(m, direction=OPPOSITE[m.direction]) for m in scene.movers)
     return caption(dataclasses.replace(scene, movers=movers), variant, held_out)
+
+
+def mover_caption(scene: Scene, variant: int = 0) -> str:
+    """The scene's movers alone in held-out phrasings, no background: what a user writes when
+    extending a clip whose background they take for granted."""
+    rng = np.random.default_rng([scene.seed, variant, 2])
+    return _articles(" and ".join(_mover_phrase(m, rng, "mix", "mix") for m in scene.movers))

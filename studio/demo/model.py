@@ -131,10 +131,13 @@ def export_folder(
     extra: dict[str, str] | None = None,
     *,
     prompt_tokens: int,
+    extend_back_reference: bool = False,
 ) -> None:
     """Write a complete diffusers folder to `dest`, replacing it only once the new one is whole.
 
-    `prompt_tokens`: what the transformer's prompts were padded to in training."""
+    `prompt_tokens`: what the transformer's prompts were padded to in training;
+    `extend_back_reference`: whether it learned to read the first pinned frame as a reference
+    image when extending back (the engine passes one only then)."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".demo-export-", dir=dest.parent))
@@ -157,6 +160,8 @@ def export_folder(
         defaults = {"width": WIDTH, "height": HEIGHT, "frames": FRAMES, "fps": str(FPS)}
         if prompt_tokens != WAN_PROMPT_TOKENS:
             defaults["prompt_tokens"] = prompt_tokens
+        if extend_back_reference:
+            defaults["extend_back_reference"] = True
         (tmp / "studio_defaults.json").write_text(json.dumps(defaults, indent=2) + "\n")
         for name, text in (extra or {}).items():
             (tmp / name).write_text(text)

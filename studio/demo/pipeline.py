@@ -3,7 +3,8 @@
 Used by the evaluator, the speed benchmark and the tests, so they measure what the engine
 runs: the folder loaded by `WanVACEPipeline.from_pretrained` with MiniLM passed in as text
 encoder, pins given as `video` + `mask` frames (pinned frames black in the mask, frames to
-make white in the mask and mid-grey in the video).
+make white in the mask and mid-grey in the video), and extending backward with a folder that
+says so, the first pinned frame as a reference image too.
 """
 
 from __future__ import annotations
@@ -39,8 +40,11 @@ def load_pipeline(folder: Path = DEMO_FOLDER, device: str = "cpu") -> WanVACEPip
         use_safetensors=True,
     )
     pipe.set_progress_bar_config(disable=True)
+    info = inspect_model(Path(folder))
     # What the engine passes as max_sequence_length for this folder (see demo.model).
-    pipe.studio_prompt_tokens = inspect_model(Path(folder)).prompt_tokens or M.WAN_PROMPT_TOKENS
+    pipe.studio_prompt_tokens = info.prompt_tokens or M.WAN_PROMPT_TOKENS
+    # Whether the engine passes the first pinned frame as a reference image extending back.
+    pipe.studio_extend_back_reference = info.extend_back_reference
     return pipe.to(device)
 
 
@@ -75,6 +79,12 @@ def generate(
     kwargs: dict = {}
     if pins:
         kwargs["video"], kwargs["mask"] = conditioning(pins, frames, height, width)
+        # Extending backward: one run of pins, to the last frame, not from the first.
+        first = min(pins)
+        if pipe.studio_extend_back_reference and 0 < first and sorted(pins) == list(
+            range(first, frames)
+        ):
+            kwargs["reference_images"] = [kwargs["video"][first]]
     out = pipe(
         prompt=prompt,
         height=height,

@@ -32,7 +32,11 @@ LOSS_SETTINGS: dict[str, float] = {
     "prompt_tokens": M.WAN_PROMPT_TOKENS,
     "direction_contrast": 0.0,
     "direction_min_sigma": 0.0,
+    "reference_share": 0.0,
 }
+# Of those, the ones that leave the held-out loss as it was (its batch has no reference images),
+# so a run that changes them goes on comparing its exports against the best so far.
+SAME_HELD_OUT_LOSS = ("reference_share",)
 
 # What a new run trains with where the command line is silent. A run that goes on (from its
 # checkpoint or an --init-from folder) keeps what it was trained with instead: the loss
@@ -45,6 +49,7 @@ NEW_RUN: dict[str, float] = {
     "prompt_tokens": M.PROMPT_TOKENS,
     "direction_contrast": 0.0,
     "direction_min_sigma": 0.0,
+    "reference_share": 0.4,
 }
 RATE_PHASES = {"vae_lr": "vae", "lr": "transformer", "decoder_lr": "decoder"}
 
@@ -292,6 +297,7 @@ class Run:
             self.args.export,
             extra={"training.json": text},
             prompt_tokens=self.state["prompt_tokens"],
+            extend_back_reference=self.state.get("reference_share", 0.0) > 0,
         )
         self.args.out.mkdir(parents=True, exist_ok=True)
         (self.args.out / "training.json").write_text(text)
@@ -314,4 +320,5 @@ def new_flow_trainer(
         args.direction_contrast,
         direction_min_sigma=args.direction_min_sigma,
         feed=feed,
+        reference_share=args.reference_share,
     )

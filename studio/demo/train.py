@@ -37,6 +37,7 @@ from studio.demo.phases import (
 from studio.demo.run import (
     LOSS_SETTINGS,
     NEW_RUN,
+    SAME_HELD_OUT_LOSS,
     Run,
     carry_settings,
     new_flow_trainer,
@@ -115,6 +116,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         help="apply the direction term only to samples noised at least this much (0 to 1; 0: "
         f"all; {_new_run('direction_min_sigma')}), where the caption still decides the motion",
+    )
+    p.add_argument(
+        "--reference-share",
+        type=float,
+        help="share of batches (0 to 1) that extend back with the first pinned frame as a VACE "
+        "reference image, which the engine then passes when extending back with this model "
+        f"(0: none; {_new_run('reference_share')})",
     )
     p.add_argument(
         "--steps", type=int, default=NO_STEP_LIMIT, help="stop after this many transformer steps"
@@ -315,11 +323,13 @@ def run_transformer_phase(run: Run, stop: dict) -> None:
         return
     # The best export is picked on the loss being trained: with a new shape weight, prompt
     # length or direction term the old best no longer compares, so the next held-out check sets
-    # it afresh.
+    # it afresh (a new reference share leaves the held-out batch as it was).
     for key, before in LOSS_SETTINGS.items():
         value = getattr(args, key)
         if st.get(key, before) != value:
-            st.update({key: value, f"{key}_from_step": st["step"], "best_val": math.inf})
+            st.update({key: value, f"{key}_from_step": st["step"]})
+            if key not in SAME_HELD_OUT_LOSS:
+                st["best_val"] = math.inf
 
     run.flow.bf16 = args.bf16
     check = transformer_check(run)

@@ -23,10 +23,10 @@ import torch.nn.functional as F
 from diffusers import AutoencoderKLWan, WanVACETransformer3DModel
 
 from studio.demo import model as M
-from studio.demo.data import PromptEncoder, pin_batch, to_tensor, to_tensors
+from studio.demo.data import PromptEncoder, pin_batch, pin_flags, to_tensor, to_tensors
 from studio.demo.feed import Sample, SampleFeed, make_sample
 from studio.demo.scenes import FRAMES, make_scene, render
-from studio.demo.vace import compression, encode, fold_mask, frame_mask
+from studio.demo.vace import compression, encode, fold_mask, frame_mask, reference_slot
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +235,7 @@ class FlowTrainer:
         direction_contrast: float = 0.0,
         direction_min_sigma: float = 0.0,
         feed: SampleFeed | None = None,
+        reference_share: float = 0.0,
     ) -> None:
         self.transformer = transformer
         self.feed = feed if feed is not None else SampleFeed(0)
@@ -254,6 +255,13 @@ class FlowTrainer:
         # nothing left to decide; there the term would only teach the model to spoil its
         # prediction when the words disagree with what it sees. It applies from this sigma up.
         self.direction_min_sigma = direction_min_sigma
+        # Extending back, the pins sit after empty frames, and the causal VAE codes them there
+        # by little more than their brightness (navy and dark green come out nearly the same),
+        # so the model cannot read their background from them. A reference image is coded
+        # alone, like a first frame, and keeps every hue: this share of batches pins the last
+        # frames and passes the first pinned one as the pipeline's `reference_images`, as the
+        # engine does when extending back with a folder that says it was trained so.
+        self.reference_share = reference_share
         self.vae = vae
         self.lr = lr
         self.device = device
@@ -264,7 +272,8 @@ class FlowTrainer:
         self.ema = copy.deepcopy(transformer).eval().requires_grad_(False)
         self.ema_steps = 0
         self.prompts: PromptEncoder | None = None
-        self.buffer: list[dict] = []
+        # Encoded samples for replay: with a reference image (one latent frame more) and without.
+        self.buffers: dict[bool, list[dict]] = {False: [], True: []}
         self._reactive: torch.Tensor | None = None
 
     def state_dict(self) -> dict:
@@ -295,12 +304,22 @@ class FlowTrainer:
 
     @torch.no_grad()
     def _encode(
-        self, samples: list[Sample], rng: np.random.Generator, flags: torch.Tensor | None = None
+        self,
+        samples: list[Sample],
+        rng: np.random.Generator,
+        flags: torch.Tensor | None = None,
+        reference: bool = False,
     ) -> list[dict]:
         """Latents, VACE control and shape masks of rendered samples, on the trainer's device,
-        with random pins unless `flags` (B, F) says which frames are generated (1) or pinned."""
+        with random pins unless `flags` (B, F) says which frames are generated (1) or pinned.
+        With `reference`, the last frames are pinned (unless `flags` says otherwise) and the
+        first pinned frame is the reference image, in the slot before the latents."""
         videos = to_tensors([s.frames for s in samples], self.device)
-        if flags is None:
+        if flags is None and reference:
+            flags = torch.from_numpy(
+                np.stack([pin_flags("last_k", videos.shape[2], rng) for _ in samples])
+            )
+        elif flags is None:
             flags, _ = pin_batch(len(samples), rng, videos.shape[2])
         gen = flags.to(self.device)
         mask = frame_mask(gen, videos.shape[-2], videos.shape[-1])
@@ -324,6 +343,13 @@ class FlowTrainer:
         control = torch.cat([inactive, reactive, folded], dim=1)
         pixels = np.stack([s.shapes for s in samples])
         shapes = latent_shape_masks(pixels, spatial, temporal).to(self.device)
+        if reference:
+            first = (flags < 0.5).float().argmax(dim=1).tolist()
+            images = torch.stack([videos[i, :, t] for i, t in enumerate(first)])
+            latent, slot = reference_slot(self.vae, images, folded.shape[1])
+            x0 = torch.cat([latent, x0], dim=2)
+            control = torch.cat([slot, control], dim=2)
+            shapes = torch.cat([torch.zeros_like(shapes[:, :, :1]), shapes], dim=2)
         return [
             {
                 "x0": x0[i],
@@ -335,11 +361,13 @@ class FlowTrainer:
             for i in range(n)
         ]
 
-    def _fill(self, n: int, rng: np.random.Generator, keep: int) -> None:
-        """Encode `n` new samples from the feed into the buffer, which keeps the last `keep`."""
-        self.buffer.extend(self._encode(self.feed.take(n), rng))
-        if len(self.buffer) > keep:
-            del self.buffer[: len(self.buffer) - keep]
+    def _fill(self, n: int, rng: np.random.Generator, keep: int, reference: bool) -> list[dict]:
+        """Encode `n` new samples from the feed into their buffer, which keeps the last `keep`."""
+        buffer = self.buffers[reference]
+        buffer.extend(self._encode(self.feed.take(n), rng, reference=reference))
+        if len(buffer) > keep:
+            del buffer[: len(buffer) - keep]
+        return buffer
 
     def _sigmas(self, n: int, rng: np.random.Generator) -> torch.Tensor:
         u = torch.from_numpy(rng.random(n)).float()
@@ -393,15 +421,16 @@ class FlowTrainer:
 
     def step(self, batch_size: int, rng: np.random.Generator, step: int, frac: float) -> float:
         keep = self.BUFFER_PER_BATCH_SAMPLE * batch_size
-        if len(self.buffer) < 4 * batch_size:
-            self._fill(4 * batch_size - len(self.buffer), rng, keep)
-        self._fill(self.fresh(batch_size), rng, keep)
+        # A whole batch has a reference image or none: their latents differ in length.
+        reference = self.reference_share > 0 and rng.random() < self.reference_share
+        buffer = self.buffers[reference]
+        if len(buffer) < 4 * batch_size:
+            self._fill(4 * batch_size - len(buffer), rng, keep, reference)
+        buffer = self._fill(self.fresh(batch_size), rng, keep, reference)
         self.transformer.train()
         # The newest samples always train once; the rest come from the buffer.
-        fresh = self.buffer[-self.fresh(batch_size) :]
-        older = [
-            self.buffer[int(i)] for i in rng.integers(0, len(self.buffer), batch_size - len(fresh))
-        ]
+        fresh = buffer[-self.fresh(batch_size) :]
+        older = [buffer[int(i)] for i in rng.integers(0, len(buffer), batch_size - len(fresh))]
         batch = fresh + older
         texts = ["" if rng.random() < self.TEXT_DROP else b["text"] for b in batch]
         sigmas = self._sigmas(len(batch), rng)

@@ -70,6 +70,19 @@ def control_latents(
     return torch.cat([inactive, reactive, folded], dim=1)
 
 
+def reference_slot(
+    vae: AutoencoderKLWan, images: torch.Tensor, mask_channels: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One reference image per sample, laid out as the pipeline lays `reference_images` before
+    the conditioning: images (B, 3, H, W) in [-1, 1] -> (the image's latent, coded alone as a
+    first frame, (B, z, 1, h, w); its control slot (B, 2z + mask_channels, 1, h, w): that latent,
+    zeros for the reactive half and a zero (kept) mask). The pipeline denoises the slot with the
+    video's latents and drops it before decoding; training's target there is the latent."""
+    latent = encode(vae, images[:, :, None])
+    empty = latent.new_zeros(latent.shape[0], latent.shape[1] + mask_channels, *latent.shape[2:])
+    return latent, torch.cat([latent, empty], dim=1)
+
+
 def frame_mask(generate: torch.Tensor, height: int, width: int) -> torch.Tensor:
     """Per-frame flags (B, F) with 1 = generate, 0 = pinned -> a pixel mask (B, 3, F, H, W)."""
     b, frames = generate.shape

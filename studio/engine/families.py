@@ -233,6 +233,9 @@ class ModelInfo:
     native: NativeWindow | None = None  # the window it was trained at, when its folder says
     # Tokens its prompts are padded to (the pipeline's max_sequence_length), when its folder says.
     prompt_tokens: int | None = None
+    # Whether, extending backward, it takes the clip's first frame as a reference image too
+    # (a VACE model trained so says it in its folder; others are not given one).
+    extend_back_reference: bool = False
 
     @property
     def modes(self) -> frozenset[Mode]:
@@ -317,7 +320,8 @@ def inspect_model(path: Path, model_id: str | None = None, source: str = "path")
 
 
 def _studio_defaults(path: Path) -> dict[str, Any]:
-    """ModelInfo's `native` and `prompt_tokens` from the folder's studio_defaults.json."""
+    """ModelInfo's `native`, `prompt_tokens` and `extend_back_reference` from the folder's
+    studio_defaults.json."""
     file = path / STUDIO_DEFAULTS_FILE
     if not file.is_file():
         return {}
@@ -332,7 +336,10 @@ def _studio_defaults(path: Path) -> dict[str, Any]:
     tokens = data.get("prompt_tokens")
     if tokens is not None and (type(tokens) is not int or tokens < 1):
         raise BadInput(f"{file} gives prompt_tokens {tokens!r}; it must be a whole number, 1 or more")
-    return {"native": window, "prompt_tokens": tokens}
+    reference = data.get("extend_back_reference", False)
+    if type(reference) is not bool:
+        raise BadInput(f"{file} gives extend_back_reference {reference!r}; it must be true or false")
+    return {"native": window, "prompt_tokens": tokens, "extend_back_reference": reference}
 
 
 def _stand_ins(path: Path) -> dict[str, str]:

@@ -303,7 +303,7 @@ def _generate(job: _Job, request: GenerationRequest, step_offset: int) -> np.nda
         notes += _prompt_length_notes(pipe, request.prompt, tokens)
     job.notes += [n for n in notes if n not in job.notes]
     try:
-        latents = pipe(**kwargs).frames
+        latents = backend.trim_latents(pipe(**kwargs).frames, request)
     except JobCancelledError:
         raise
     except torch.OutOfMemoryError:

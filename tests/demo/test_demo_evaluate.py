@@ -16,6 +16,7 @@ from studio.demo.card import TARGETS, _share, wilson_interval
 from studio.demo.evaluate import (
     MODES,
     SEAMS,
+    background_kept,
     background_separation,
     main,
     seam_ratio,
@@ -94,6 +95,10 @@ def test_evaluate_prints_the_figures_and_writes_the_card(tmp_path: Path, capsys)
         assert row.startswith(f" {value:.2f}; against the original frames {original:.2f} (real")
         # The printed line says the same as the card.
         assert f"Seam ratio, {mode}:{row.split(' | ')[0]}\n" in printed
+    kept = results["extend_back_background_kept"]
+    kept_line = f"the take keeps the clip's background in {kept['kept']} of {kept['count']}"
+    assert kept["count"] == 1 and kept_line in printed
+    assert f"| extend back (last 4), the prompt not naming the background | {kept_line} |" in card
     separation_row = card.split("| backgrounds in the pinned latent,")[1].splitlines()[0]
     for mode, figure in results["background_separation"].items():
         assert f"{mode} {figure['rms']:.2f} ({figure['pair']})" in separation_row
@@ -132,6 +137,33 @@ def test_a_take_that_redraws_the_pins_is_seamless_alone_and_cut_against_the_orig
     assert timeline_seam_ratio(made, real, seams, pinned) > 3.0
     # The real clip is seamless either way.
     assert timeline_seam_ratio(real, real, seams, pinned) == seam_ratio(real, seams, pinned) < 1.5
+
+
+@pytest.mark.parametrize("redrawn", [False, True])
+def test_background_kept_counts_takes_that_lead_into_the_clip_on_its_background(
+    redrawn: bool, monkeypatch
+) -> None:
+    """A take that keeps the clip's background counts, one on another background does not; the
+    prompt names the shape and leaves the background out."""
+    import studio.demo.evaluate as ev
+
+    prompts = []
+
+    def fake_generate(pipe, prompt, pins, seed, steps, guidance):
+        assert sorted(pins) == MODES["extend back (last 4)"]
+        prompts.append(prompt)
+        scene = make_scene(seed, shapes=1)
+        if redrawn:
+            other = next(b for b in BACKGROUND_COLOURS if b != scene.background)
+            scene = dataclasses.replace(scene, background=other, background2=None, gradient="flat")
+        return render(scene)
+
+    monkeypatch.setattr(ev, "generate", fake_generate)
+    seeds = [HELD_OUT_SEED_START + 500 + i for i in range(4)]
+    assert background_kept(None, seeds, 2, 4.0) == {"kept": 0 if redrawn else 4, "count": 4}
+    for seed, prompt in zip(seeds, prompts, strict=True):
+        scene = make_scene(seed, shapes=1)
+        assert scene.movers[0].colour in prompt and scene.background not in prompt
 
 
 def test_background_separation_reads_the_latents_the_pipeline_conditions_on() -> None:
@@ -207,3 +239,15 @@ def test_the_card_says_how_the_direction_term_was_applied() -> None:
         "; reversed-direction captions contrasted (weight 0.5 at noise levels from 0.4) "
         "from step 9"
     )
+
+
+def test_the_card_says_when_extending_back_was_trained_with_a_reference() -> None:
+    from studio.demo.card import _reference_note, _reference_share
+
+    assert _reference_share({}) == _reference_note({}) == ""
+    row = _reference_share({"reference_share": 0.4, "reference_share_from_step": 62158})
+    assert row == (
+        "; 40% of batches extending back with the first pinned frame as a reference image "
+        "from step 62158"
+    )
+    assert "`reference_images`" in _reference_note({"reference_share": 0.4})

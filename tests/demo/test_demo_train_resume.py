@@ -46,6 +46,8 @@ def test_train_stops_resumes_and_exports(tmp_path: Path, caplog: pytest.LogCaptu
     # The engine pads prompts as the transformer was trained: the folder says how far.
     studio_defaults = json.loads((export / "studio_defaults.json").read_text())
     assert studio_defaults["prompt_tokens"] == M.PROMPT_TOKENS < M.WAN_PROMPT_TOKENS
+    # A new run trains extending back with a reference image, and the folder says so.
+    assert studio_defaults["extend_back_reference"] is True
 
     # Raised budgets continue both phases after the latent space was fixed; a phase resumed
     # with another rate keeps the old one in the record, with the step the new one began.
@@ -65,11 +67,14 @@ def test_train_stops_resumes_and_exports(tmp_path: Path, caplog: pytest.LogCaptu
     said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("plan: ")]
     assert len(said) == 3 and all("nothing to do" in line for line in said[1:]), said
 
-    # A changed shape weight, prompt length or direction term is recorded from the step it took
-    # over, and the export says so.
+    # A changed shape weight, prompt length, direction term or reference share is recorded from
+    # the step it took over, and the export says so.
     changed = ["--shape-weight", "2", "--prompt-tokens", "24", "--direction-contrast", "0.5"]
-    assert train(1, 3, 2, *changed) == 0
+    assert train(1, 3, 2, *changed, "--reference-share", "0.5") == 0
     training = json.loads((export / "training.json").read_text())
+    assert (training["reference_share"], training["reference_share_from_step"]) == (0.5, 2)
+    # The engine gives this folder's model the clip's first frame when extending back.
+    assert json.loads((export / "studio_defaults.json").read_text())["extend_back_reference"]
     assert (training["shape_weight"], training["shape_weight_from_step"]) == (2.0, 2)
     assert (training["prompt_tokens"], training["prompt_tokens_from_step"]) == (24, 2)
     assert (training["direction_contrast"], training["direction_contrast_from_step"]) == (0.5, 2)
@@ -102,6 +107,7 @@ def test_train_stops_resumes_and_exports(tmp_path: Path, caplog: pytest.LogCaptu
     assert _rates(continued) == _rates(training)
     assert _rates(training) == [*defaults, ("decoder", 1, 2e-4)]
     assert (continued["prompt_tokens"], continued["direction_contrast"]) == (24, 0.5)
+    assert continued["reference_share"] == 0.5
 
     # So does a resumed run, and a flag still changes the setting it names.
     assert train(1, 4, 2, "--lr", "1e-4") == 0

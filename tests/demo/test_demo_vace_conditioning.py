@@ -9,10 +9,11 @@ from diffusers import AutoencoderKLWan, WanVACEPipeline, WanVACETransformer3DMod
 
 from studio.demo import model as M
 from studio.demo.data import pin_flags
+from studio.demo.feed import make_sample
 from studio.demo.pipeline import conditioning
-from studio.demo.scenes import make_scene, render
+from studio.demo.scenes import FRAMES, make_scene, render
 from studio.demo.trainsteps import FlowTrainer
-from studio.demo.vace import compression, control_latents, frame_mask
+from studio.demo.vace import compression, control_latents, encode, frame_mask
 
 # The demo layout (4x in space, two frames a latent) and Wan's (4x in time), which the
 # trainer also meets in older folders; narrow, so the tests stay quick.
@@ -103,6 +104,71 @@ def test_trainer_shortcut_matches_the_pipeline(mode: str) -> None:
     sample = trainer._encode_samples([7], np.random.default_rng(1), torch.from_numpy(gen)[None])[0]
     # Grey 128 is 0.0039 in the pipeline and exactly 0 in training: a tiny, harmless difference.
     torch.testing.assert_close(sample["control"][None], expected, atol=2e-2, rtol=1e-2)
+
+
+@torch.no_grad()
+def test_extend_back_samples_carry_the_reference_image_as_the_pipeline_lays_it() -> None:
+    """Extending back with `reference_images=[first pinned frame]`, the pipeline puts the image's
+    latent (coded alone) before the video's in the conditioning, and denoises that slot too;
+    training's sample has the same control tensor, and that latent as the slot's target."""
+    pipe = _pipeline()
+    real = render(make_scene(7))
+    gen = np.ones(len(real), dtype=np.float32)
+    gen[-5:] = 0
+    video_pil, mask_pil = conditioning({t: real[t] for t in range(len(real)) if gen[t] == 0})
+    first = len(real) - 5
+    video, mask, refs = pipe.preprocess_conditions(
+        video_pil, mask_pil, [video_pil[first]], 1, 64, 64, len(real), torch.float32,
+        torch.device("cpu"),
+    )
+    expected = torch.cat(
+        [
+            pipe.prepare_video_latents(video, mask, refs, None, torch.device("cpu")),
+            pipe.prepare_masks(mask, refs, None),
+        ],
+        dim=1,
+    )
+    trainer = FlowTrainer(pipe.transformer, pipe.vae, 1e-4, torch.device("cpu"))
+    sample = trainer._encode(
+        [make_sample(7, 0)], np.random.default_rng(1), torch.from_numpy(gen)[None], reference=True
+    )[0]
+    assert sample["control"].shape[1] == expected.shape[2]
+    torch.testing.assert_close(sample["control"][None], expected, atol=2e-2, rtol=1e-2)
+    reference = encode(pipe.vae, torch.from_numpy(real[first]).permute(2, 0, 1)[None, :, None]
+                       .float().div(127.5).sub(1))
+    torch.testing.assert_close(sample["x0"][:, :1], reference[0], atol=1e-4, rtol=1e-4)
+    whole = encode(pipe.vae, torch.from_numpy(real).permute(3, 0, 1, 2)[None].float().div(127.5).sub(1))
+    torch.testing.assert_close(sample["x0"][:, 1:], whole[0], atol=1e-4, rtol=1e-4)
+    assert sample["shapes"].shape[1] == sample["x0"].shape[1] and sample["shapes"][:, 0].max() == 0
+
+
+class _Prompts:
+    def batch(self, texts: list[str]) -> torch.Tensor:
+        return torch.zeros(len(texts), 4, M.TRANSFORMER_CONFIG["text_dim"])
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0])
+def test_the_reference_share_of_batches_extends_back_with_a_reference(share: float) -> None:
+    pipe = _pipeline()
+    trainer = FlowTrainer(
+        pipe.transformer, pipe.vae, 1e-4, torch.device("cpu"), reference_share=share
+    )
+    trainer.prompts = _Prompts()
+    trainer.vae.requires_grad_(False)
+    loss = trainer.step(2, np.random.default_rng(0), 0, 0.0)
+    assert np.isfinite(loss)
+    assert (len(trainer.buffers[True]) > 0) == (share > 0)
+    assert (len(trainer.buffers[False]) > 0) == (share < 1)
+    z = M.Z_DIM
+    for sample in trainer.buffers[True]:
+        kept = sample["control"][2 * z :]  # the mask's channels: 0 = kept, 1 = generate
+        assert kept[:, 0].max() == 0  # the reference's slot
+        assert kept[:, 1].min() == 1  # the window's first frame is made...
+        assert kept[:, -1].max() == 0  # ...and its last is a pin
+        # One latent frame more than the window's: the reference's.
+        frames = 1 + (FRAMES - 1) // compression(pipe.vae)[1] + 1
+        assert sample["x0"].shape[1] == sample["control"].shape[1] == frames
+        assert sample["shapes"].shape[1] == frames
 
 
 def test_frame_mask_marks_pinned_frames_black() -> None:

@@ -285,3 +285,65 @@ def test_a_bad_prompt_length_in_the_folder_is_named(tiny_model, tmp_path):
     (model / "studio_defaults.json").write_text(json.dumps(defaults))
     with pytest.raises(BadInput, match="prompt_tokens 'many'; it must be a whole number"):
         inspect_model(model)
+
+
+def test_a_folder_trained_with_a_reference_gets_the_clips_first_frame_extending_back(
+    tiny_model, pipeline_cache, clip, tmp_path, monkeypatch
+):
+    """Extending back, the causal VAE codes the pins after empty frames by little more than
+    their brightness; a folder that says its model learned to read the clip's first frame as a
+    reference image gets it then (and only then), and the take is still the frames it asked for."""
+    import json
+
+    from diffusers import WanVACEPipeline, WanVACETransformer3DModel
+
+    from studio.engine.backends.base import fit_image
+
+    model = tmp_path / "with-reference"
+    shutil.copytree(tiny_model("wan_vace_minilm"), model)
+    defaults = {"width": 16, "height": 16, "frames": 5, "fps": "8", "extend_back_reference": True}
+    (model / "studio_defaults.json").write_text(json.dumps(defaults))
+    references: list = []
+    latent_frames: list[int] = []
+    call, forward = WanVACEPipeline.__call__, WanVACETransformer3DModel.forward
+
+    def spy_call(self, *args, **kwargs):
+        references.append(kwargs.get("reference_images"))
+        return call(self, *args, **kwargs)
+
+    def spy_forward(self, *args, **kwargs):
+        latent_frames.append(kwargs["hidden_states"].shape[2])
+        return forward(self, *args, **kwargs)
+
+    monkeypatch.setattr(WanVACEPipeline, "__call__", spy_call)
+    monkeypatch.setattr(WanVACETransformer3DModel, "forward", spy_forward)
+    plain = run_request(build("extend_backward", clip, tiny_model("wan_vace_minilm")),
+                        tmp_path / "plain.mkv", cache=pipeline_cache)
+    plain_frames = set(latent_frames)
+    latent_frames.clear()
+    back = run_request(build("extend_backward", clip, model), tmp_path / "back.mkv",
+                       cache=pipeline_cache)
+    assert references[0] is None
+    (image,) = references[1]
+    assert np.array_equal(np.asarray(image), np.asarray(fit_image(clip[0], 16, 16)))
+    # The reference has its own latent slot before the video's, dropped before the decode.
+    assert set(latent_frames) == {n + 1 for n in plain_frames}
+    assert read_frames(back.path).shape == read_frames(plain.path).shape == (3, 16, 16, 3)
+
+    references.clear()  # extending forward or filling a gap, it gets none
+    for mode in ("extend_forward", "infill"):
+        run_request(build(mode, clip, model), tmp_path / f"{mode}.mkv", cache=pipeline_cache)
+    assert references == [None, None]
+
+
+def test_a_bad_reference_flag_in_the_folder_is_named(tiny_model, tmp_path):
+    import json
+
+    from studio.engine.families import inspect_model
+
+    model = tmp_path / "bad"
+    shutil.copytree(tiny_model("wan_vace_minilm"), model)
+    defaults = {"width": 16, "height": 16, "frames": 5, "fps": "8", "extend_back_reference": "yes"}
+    (model / "studio_defaults.json").write_text(json.dumps(defaults))
+    with pytest.raises(BadInput, match="extend_back_reference 'yes'; it must be true or false"):
+        inspect_model(model)

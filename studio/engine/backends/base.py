@@ -47,6 +47,11 @@ class Backend(ABC):
     def decode(self, pipe: Any, latents: torch.Tensor, request: GenerationRequest) -> np.ndarray:
         """Latents from `output_type="latent"` -> float frames [T, H, W, 3] in [0, 1]."""
 
+    def trim_latents(self, latents: torch.Tensor, request: GenerationRequest) -> torch.Tensor:
+        """The pipeline's `output_type="latent"` output -> the latents of the request's frames
+        (a family whose pipeline adds slots of its own drops them here)."""
+        return latents
+
     def preview_latents(
         self, pipe: Any, latents: torch.Tensor, request: GenerationRequest
     ) -> torch.Tensor:
