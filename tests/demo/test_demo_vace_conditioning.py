@@ -48,6 +48,21 @@ def _pipeline(layout: str = "demo") -> WanVACEPipeline:
     )
 
 
+@torch.no_grad()
+def _pipeline_control(pipe: WanVACEPipeline, video_pil, mask_pil, reference=None) -> torch.Tensor:
+    """`control_hidden_states` as the pipeline builds them from PIL frames (and a reference)."""
+    frames = len(video_pil)
+    cpu = torch.device("cpu")
+    references = None if reference is None else [reference]
+    video, mask, refs = pipe.preprocess_conditions(
+        video_pil, mask_pil, references, 1, 64, 64, frames, torch.float32, cpu
+    )
+    return torch.cat(
+        [pipe.prepare_video_latents(video, mask, refs, None, cpu), pipe.prepare_masks(mask, refs, None)],
+        dim=1,
+    )
+
+
 @pytest.mark.parametrize("layout", list(LAYOUTS))
 @torch.no_grad()
 def test_control_latents_match_the_pipeline_for_every_pin_mode(layout: str) -> None:
@@ -83,22 +98,8 @@ def test_trainer_shortcut_matches_the_pipeline(mode: str) -> None:
     pipe = _pipeline()
     real = render(make_scene(7))
     gen = pin_flags(mode, len(real), np.random.default_rng(2))
-    video, mask, refs = pipe.preprocess_conditions(
-        *conditioning({t: real[t] for t in range(len(real)) if gen[t] == 0}),
-        None,
-        1,
-        64,
-        64,
-        len(real),
-        torch.float32,
-        torch.device("cpu"),
-    )
-    expected = torch.cat(
-        [
-            pipe.prepare_video_latents(video, mask, refs, None, torch.device("cpu")),
-            pipe.prepare_masks(mask, refs, None),
-        ],
-        dim=1,
+    expected = _pipeline_control(
+        pipe, *conditioning({t: real[t] for t in range(len(real)) if gen[t] == 0})
     )
     trainer = FlowTrainer(pipe.transformer, pipe.vae, 1e-4, torch.device("cpu"))
     sample = trainer._encode_samples([7], np.random.default_rng(1), torch.from_numpy(gen)[None])[0]
@@ -117,17 +118,7 @@ def test_extend_back_samples_carry_the_reference_image_as_the_pipeline_lays_it()
     gen[-5:] = 0
     video_pil, mask_pil = conditioning({t: real[t] for t in range(len(real)) if gen[t] == 0})
     first = len(real) - 5
-    video, mask, refs = pipe.preprocess_conditions(
-        video_pil, mask_pil, [video_pil[first]], 1, 64, 64, len(real), torch.float32,
-        torch.device("cpu"),
-    )
-    expected = torch.cat(
-        [
-            pipe.prepare_video_latents(video, mask, refs, None, torch.device("cpu")),
-            pipe.prepare_masks(mask, refs, None),
-        ],
-        dim=1,
-    )
+    expected = _pipeline_control(pipe, video_pil, mask_pil, video_pil[first])
     trainer = FlowTrainer(pipe.transformer, pipe.vae, 1e-4, torch.device("cpu"))
     sample = trainer._encode(
         [make_sample(7, 0)], np.random.default_rng(1), torch.from_numpy(gen)[None], reference=True

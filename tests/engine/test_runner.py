@@ -274,16 +274,20 @@ def test_a_folder_that_gives_its_prompt_length_gets_prompts_padded_to_it(
     assert set(lengths) == {512}
 
 
-def test_a_bad_prompt_length_in_the_folder_is_named(tiny_model, tmp_path):
+@pytest.mark.parametrize(("key", "value", "said"), [
+    ("prompt_tokens", "many", "prompt_tokens 'many'; it must be a whole number"),
+    ("extend_back_reference", "yes", "extend_back_reference 'yes'; it must be true or false"),
+])
+def test_a_bad_setting_in_the_folder_is_named(tiny_model, tmp_path, key, value, said):
     import json
 
     from studio.engine.families import inspect_model
 
     model = tmp_path / "bad"
     shutil.copytree(tiny_model("wan_vace_minilm"), model)
-    defaults = {"width": 16, "height": 16, "frames": 5, "fps": "8", "prompt_tokens": "many"}
+    defaults = {"width": 16, "height": 16, "frames": 5, "fps": "8", key: value}
     (model / "studio_defaults.json").write_text(json.dumps(defaults))
-    with pytest.raises(BadInput, match="prompt_tokens 'many'; it must be a whole number"):
+    with pytest.raises(BadInput, match=said):
         inspect_model(model)
 
 
@@ -335,15 +339,3 @@ def test_a_folder_trained_with_a_reference_gets_the_clips_first_frame_extending_
         run_request(build(mode, clip, model), tmp_path / f"{mode}.mkv", cache=pipeline_cache)
     assert references == [None, None]
 
-
-def test_a_bad_reference_flag_in_the_folder_is_named(tiny_model, tmp_path):
-    import json
-
-    from studio.engine.families import inspect_model
-
-    model = tmp_path / "bad"
-    shutil.copytree(tiny_model("wan_vace_minilm"), model)
-    defaults = {"width": 16, "height": 16, "frames": 5, "fps": "8", "extend_back_reference": "yes"}
-    (model / "studio_defaults.json").write_text(json.dumps(defaults))
-    with pytest.raises(BadInput, match="extend_back_reference 'yes'; it must be true or false"):
-        inspect_model(model)
