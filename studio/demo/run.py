@@ -20,8 +20,9 @@ import torch
 from studio.core.machine import cpu_name
 from studio.demo import model as M
 from studio.demo.feed import SampleFeed
+from studio.demo.flow import FlowTrainer
 from studio.demo.phases import latest_peak_lr
-from studio.demo.trainsteps import DecoderTrainer, FlowTrainer, VaeTrainer
+from studio.demo.trainsteps import DecoderTrainer, VaeTrainer
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ import torch
 from studio.demo import model as M
 from studio.demo.captions import DIRECTION_WORDS, caption, reversed_caption
 from studio.demo.data import PromptEncoder
+from studio.demo.flow import FlowTrainer
 from studio.demo.scenes import OPPOSITE, make_scene
-from studio.demo.trainsteps import FlowTrainer
 
 _PHRASES = sorted(
     {w for words in DIRECTION_WORDS.values() for group in words for w in group}, key=len

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from studio.demo import model as M
+from studio.demo.flow import SHAPE_MARGIN, FlowTrainer, latent_shape_masks
 from studio.demo.scenes import Scene, make_scene, render, shape_masks
-from studio.demo.trainsteps import SHAPE_MARGIN, FlowTrainer, latent_shape_masks
 
 
 def _without_shapes(scene: Scene) -> Scene:

@@ -10,9 +10,9 @@ from diffusers import AutoencoderKLWan, WanVACEPipeline, WanVACETransformer3DMod
 from studio.demo import model as M
 from studio.demo.data import pin_flags
 from studio.demo.feed import make_sample
+from studio.demo.flow import FlowTrainer
 from studio.demo.pipeline import conditioning
 from studio.demo.scenes import FRAMES, make_scene, render
-from studio.demo.trainsteps import FlowTrainer
 from studio.demo.vace import compression, control_latents, encode, frame_mask
 
 # The demo layout (4x in space, two frames a latent) and Wan's (4x in time), which the
