@@ -11,6 +11,7 @@ import json
 import logging
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from studio.demo import model as M
@@ -283,10 +284,17 @@ def _peak_lrs(training: dict, phase: str) -> str:
     return ", peak learning rate " + ", then ".join([*parts, _rate(rates[-1]["peak_lr"])])
 
 
-def _since(training: dict, key: str) -> str:
-    """' from step 14766' for a setting that took over part way, else ''."""
+def _since(training: dict, key: str, show: Callable[[float], str] = "{:g}".format) -> str:
+    """' from step 64648' for a setting that took over part way, else ''; with what it was
+    before, ' from step 64648 (before it 40% from step 62158)' (`show` writes a value)."""
     step = training.get(f"{key}_from_step", 0)
-    return f" from step {step}" if step else ""
+    if not step:
+        return ""
+    earlier = [
+        f"{show(value)} from {f'step {start}' if start else 'the start'}"
+        for value, start in training.get(f"{key}_earlier", [])
+    ]
+    return f" from step {step}" + (f" (before it {', then '.join(earlier)})" if earlier else "")
 
 
 def _prompt_padding(training: dict) -> str:
@@ -298,7 +306,7 @@ def _shape_weighting(training: dict) -> str:
     weight = training.get("shape_weight", 0.0)
     if not weight:
         return ""
-    when = _since(training, "shape_weight") or " throughout"
+    when = _since(training, "shape_weight", lambda w: f"{1 + w:g}x") or " throughout"
     return f"; shape latents weighted {1 + weight:g}x{when}"
 
 
@@ -306,7 +314,7 @@ def _direction_contrast(training: dict) -> str:
     weight = training.get("direction_contrast", 0.0)
     if not weight:
         return ""
-    when = _since(training, "direction_contrast") or " throughout"
+    when = _since(training, "direction_contrast", "weight {:g}".format) or " throughout"
     floor = training.get("direction_min_sigma", 0.0)
     noise = f" at noise levels from {floor:g}" if floor else ""
     return f"; reversed-direction captions contrasted (weight {weight:g}{noise}){when}"
@@ -333,7 +341,7 @@ def _reference_share(training: dict) -> str:
     share = training.get("reference_share", 0.0)
     if not share:
         return ""
-    when = _since(training, "reference_share") or " throughout"
+    when = _since(training, "reference_share", "{:.0%}".format) or " throughout"
     return (
         f"; {share:.0%} of batches extending back with the first pinned frame as a reference "
         f"image{when}"

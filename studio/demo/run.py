@@ -27,7 +27,8 @@ from studio.demo.trainsteps import DecoderTrainer, VaeTrainer
 log = logging.getLogger(__name__)
 
 # Settings that change the transformer's loss, with what a record without one means. The run
-# keeps each with the step it took over from ("shape_weight_from_step"), for the model card.
+# keeps each with the step it took over from ("shape_weight_from_step") and the values it had
+# before with theirs ("shape_weight_earlier": [[value, from step], ...]), for the model card.
 LOSS_SETTINGS: dict[str, float] = {
     "shape_weight": 0.0,
     "prompt_tokens": M.WAN_PROMPT_TOKENS,
@@ -202,6 +203,8 @@ class Run:
         for key, default in LOSS_SETTINGS.items():
             self.state[key] = stats.get(key, default)
             self.state[f"{key}_from_step"] = stats.get(f"{key}_from_step", 0)
+            if stats.get(f"{key}_earlier"):
+                self.state[f"{key}_earlier"] = stats[f"{key}_earlier"]
         self.flow.ema_steps = stats["transformer_steps"]
 
     def vae_from(self, folder: Path) -> None:
@@ -291,6 +294,8 @@ class Run:
         for key, default in LOSS_SETTINGS.items():
             stats[key] = self.state.get(key, default)
             stats[f"{key}_from_step"] = self.state.get(f"{key}_from_step", 0)
+            if self.state.get(f"{key}_earlier"):
+                stats[f"{key}_earlier"] = self.state[f"{key}_earlier"]
         text = json.dumps(stats, indent=2) + "\n"
         M.export_folder(
             self.vae,

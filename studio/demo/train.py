@@ -169,8 +169,11 @@ def run_transformer_phase(run: Run, stop: dict) -> None:
     # length or direction term the old best no longer compares, so the next held-out check sets
     # it afresh (a new reference share leaves the held-out batch as it was).
     for key, before in LOSS_SETTINGS.items():
-        value = getattr(args, key)
-        if st.get(key, before) != value:
+        value, now = getattr(args, key), st.get(key, before)
+        if now != value:
+            if now != before:
+                # The card tells what it was before, and from when, as well as what it is now.
+                st.setdefault(f"{key}_earlier", []).append([now, st.get(f"{key}_from_step", 0)])
             st.update({key: value, f"{key}_from_step": st["step"]})
             if key not in SAME_HELD_OUT_LOSS:
                 st["best_val"] = math.inf
@@ -290,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
         # The new transformer's loss settings and rates start with it (set at its phase's start;
         # the prompt length here too, as the VAE phase's export writes it); the VAE goes on from
         # its weights, so its record of rates stands.
-        for key in (*LOSS_SETTINGS, "transformer_from"):
+        earlier = [f"{key}_earlier" for key in LOSS_SETTINGS]
+        for key in (*LOSS_SETTINGS, *earlier, "transformer_from"):
             run.state.pop(key, None)
         run.state.update(prompt_tokens=args.prompt_tokens, prompt_tokens_from_step=0)
         run.state["learning_rates"] = [

@@ -251,3 +251,22 @@ def test_the_card_says_when_extending_back_was_trained_with_a_reference() -> Non
         "from step 62158"
     )
     assert "`reference_images`" in _reference_note({"reference_share": 0.4})
+    # A share changed part way says what it was before, and from when.
+    row = _reference_share(
+        {
+            "reference_share": 0.5,
+            "reference_share_from_step": 64648,
+            "reference_share_earlier": [[0.4, 62158]],
+        }
+    )
+    assert row.endswith("image from step 64648 (before it 40% from step 62158)")
+    assert row.startswith("; 50% of batches")
+
+
+def test_the_card_tells_a_settings_earlier_values_in_its_own_terms() -> None:
+    from studio.demo.card import _shape_weighting
+
+    row = _shape_weighting(
+        {"shape_weight": 4.0, "shape_weight_from_step": 9536, "shape_weight_earlier": [[1.0, 0]]}
+    )
+    assert row == "; shape latents weighted 5x from step 9536 (before it 2x from the start)"

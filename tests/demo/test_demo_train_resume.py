@@ -12,6 +12,7 @@ import torch
 
 from studio.demo import model as M
 from studio.demo.data import to_tensor
+from studio.demo.run import NEW_RUN
 from studio.demo.scenes import make_scene, render
 from studio.demo.train import main
 from studio.demo.trainsteps import DecoderTrainer, set_lr
@@ -73,6 +74,8 @@ def test_train_stops_resumes_and_exports(tmp_path: Path, caplog: pytest.LogCaptu
     assert train(1, 3, 2, *changed, "--reference-share", "0.5") == 0
     training = json.loads((export / "training.json").read_text())
     assert (training["reference_share"], training["reference_share_from_step"]) == (0.5, 2)
+    # with what it was before, from the start, for the card.
+    assert training["reference_share_earlier"] == [[NEW_RUN["reference_share"], 0]]
     # The engine gives this folder's model the clip's first frame when extending back.
     assert json.loads((export / "studio_defaults.json").read_text())["extend_back_reference"]
     assert (training["shape_weight"], training["shape_weight_from_step"]) == (2.0, 2)
@@ -108,6 +111,7 @@ def test_train_stops_resumes_and_exports(tmp_path: Path, caplog: pytest.LogCaptu
     assert _rates(training) == [*defaults, ("decoder", 1, 2e-4)]
     assert (continued["prompt_tokens"], continued["direction_contrast"]) == (24, 0.5)
     assert continued["reference_share"] == 0.5
+    assert continued["reference_share_earlier"] == training["reference_share_earlier"]
 
     # So does a resumed run, and a flag still changes the setting it names.
     assert train(1, 4, 2, "--lr", "1e-4") == 0
@@ -123,6 +127,7 @@ def test_train_stops_resumes_and_exports(tmp_path: Path, caplog: pytest.LogCaptu
     assert (third["step"], third["shape_weight"], third["shape_weight_from_step"]) == (1, 2.0, 0)
     assert (third["prompt_tokens"], third["prompt_tokens_from_step"]) == (M.PROMPT_TOKENS, 0)
     assert third.get("direction_contrast", 0.0) == 0.0
+    assert "reference_share_earlier" not in third
     # The VAE went on from its weights; the transformer and decoder rates begin again.
     assert _rates(third) == defaults
 
