@@ -299,7 +299,8 @@ def _since(training: dict, key: str, show: Callable[[float], str] = "{:g}".forma
 
 def _prompt_padding(training: dict) -> str:
     tokens = training.get("prompt_tokens", M.WAN_PROMPT_TOKENS)
-    return f"; prompts padded to {tokens} tokens{_since(training, 'prompt_tokens')}"
+    when = _since(training, "prompt_tokens", "{:g} tokens".format)
+    return f"; prompts padded to {tokens} tokens{when}"
 
 
 def _shape_weighting(training: dict) -> str:

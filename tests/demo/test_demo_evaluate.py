@@ -264,9 +264,15 @@ def test_the_card_says_when_extending_back_was_trained_with_a_reference() -> Non
 
 
 def test_the_card_tells_a_settings_earlier_values_in_its_own_terms() -> None:
-    from studio.demo.card import _shape_weighting
+    from studio.demo.card import _prompt_padding, _shape_weighting
 
     row = _shape_weighting(
         {"shape_weight": 4.0, "shape_weight_from_step": 9536, "shape_weight_earlier": [[1.0, 0]]}
     )
     assert row == "; shape latents weighted 5x from step 9536 (before it 2x from the start)"
+    row = _prompt_padding(
+        {"prompt_tokens": 64, "prompt_tokens_from_step": 14766, "prompt_tokens_earlier": [[32, 0]]}
+    )
+    assert row == (
+        "; prompts padded to 64 tokens from step 14766 (before it 32 tokens from the start)"
+    )
