@@ -11,7 +11,7 @@ import logging
 
 import numpy as np
 
-from studio.demo.scenes import OPPOSITE, Mover, Scene
+from studio.demo.scenes import OPPOSITE, SHAPE_COLOURS, Mover, Scene
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +133,22 @@ def reversed_caption(scene: Scene, variant: int = 0, held_out: bool = False) -> 
     order): a true caption of another clip, which the trainer contrasts with the real one.
     """
     movers = tuple(dataclasses.replace(m, direction=OPPOSITE[m.direction]) for m in scene.movers)
+    return caption(dataclasses.replace(scene, movers=movers), variant, held_out)
+
+
+def nearest_colour(name: str) -> str:
+    """The other shape colour closest to `name` in RGB: the one a model most easily draws instead
+    (yellow and orange, blue and purple)."""
+    rgb = np.array(SHAPE_COLOURS[name], dtype=np.float32)
+    others = [c for c in SHAPE_COLOURS if c != name]
+    return min(others, key=lambda c: float(np.linalg.norm(np.array(SHAPE_COLOURS[c]) - rgb)))
+
+
+def recoloured_caption(scene: Scene, variant: int = 0, held_out: bool = False) -> str:
+    """`caption(scene, variant, held_out)` with every shape in its `nearest_colour`: the same
+    phrasing word for word but the colours, a true caption of another clip, which the trainer
+    contrasts with the real one."""
+    movers = tuple(dataclasses.replace(m, colour=nearest_colour(m.colour)) for m in scene.movers)
     return caption(dataclasses.replace(scene, movers=movers), variant, held_out)
 
 

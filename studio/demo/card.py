@@ -118,7 +118,7 @@ with a shape weight, the latents a shape touches count that much more in the los
 |---|---|
 | hardware | {training.get("hardware", "unknown")} (device `{training.get("device", "cpu")}`), shared with other work |
 | VAE | {_vae_row(training)} |
-| transformer | {_transformer_from(training)}{training["transformer_steps"]} steps, batch {training["batch"]}{_peak_lrs(training, "transformer")}, {training["transformer_minutes"]} min{_shape_weighting(training)}{_prompt_padding(training)}{_direction_contrast(training)}{_reference_share(training)} |
+| transformer | {_transformer_from(training)}{training["transformer_steps"]} steps, batch {training["batch"]}{_peak_lrs(training, "transformer")}, {training["transformer_minutes"]} min{_shape_weighting(training)}{_prompt_padding(training)}{_contrast(training, "direction_contrast")}{_contrast(training, "colour_contrast")}{_reference_share(training)} |
 | decoder (encoder frozen) | {training.get("decoder_steps", 0)} steps, batch {training.get("decoder_batch", 2)} (whole clips){_peak_lrs(training, "decoder")}, {training.get("decoder_minutes", 0.0)} min |
 
 ## Evaluation (`python -m studio.demo.evaluate`)
@@ -311,14 +311,22 @@ def _shape_weighting(training: dict) -> str:
     return f"; shape latents weighted {1 + weight:g}x{when}"
 
 
-def _direction_contrast(training: dict) -> str:
-    weight = training.get("direction_contrast", 0.0)
+# The trainer's contrast terms, as the card names the captions each contrasts with the true ones.
+CONTRASTS = {
+    "direction_contrast": "reversed-direction captions",
+    "colour_contrast": "captions with the nearest other colour",
+}
+
+
+def _contrast(training: dict, key: str) -> str:
+    weight = training.get(key, 0.0)
     if not weight:
         return ""
-    when = _since(training, "direction_contrast", "weight {:g}".format) or " throughout"
+    when = _since(training, key, "weight {:g}".format) or " throughout"
+    # Both terms apply from the same noise level up.
     floor = training.get("direction_min_sigma", 0.0)
     noise = f" at noise levels from {floor:g}" if floor else ""
-    return f"; reversed-direction captions contrasted (weight {weight:g}{noise}){when}"
+    return f"; {CONTRASTS[key]} contrasted (weight {weight:g}{noise}){when}"
 
 
 def _reference_note(training: dict) -> str:

@@ -25,7 +25,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from studio.demo.captions import caption, reversed_caption
+from studio.demo.captions import caption, recoloured_caption, reversed_caption
 from studio.demo.scenes import HELD_OUT_SEED_START, make_scene
 
 PRUNED = "pruned.safetensors"
@@ -40,7 +40,8 @@ WHEEL_TARGET = ["--python-version", "3.12", "--implementation", "cp"] + [
 
 
 def captions_sample(count: int, start: int = 0) -> list[str]:
-    """True and reversed captions, training and held-out phrasings, of `count` scenes."""
+    """True, reversed and recoloured captions, training and held-out phrasings, of `count`
+    scenes."""
     texts = []
     for i in range(start, start + count):
         for seed in (i, HELD_OUT_SEED_START + i):
@@ -48,6 +49,7 @@ def captions_sample(count: int, start: int = 0) -> list[str]:
             for held_out in (False, True):
                 texts.append(caption(scene, i, held_out=held_out))
                 texts.append(reversed_caption(scene, i, held_out=held_out))
+                texts.append(recoloured_caption(scene, i, held_out=held_out))
     return texts
 
 

@@ -1,9 +1,10 @@
 """Training samples for the demo model, rendered ahead in worker processes.
 
 Sample i of a feed is a pure function of the feed's seed and i: a training scene, one caption
-phrasing of it (and the same caption with the directions reversed), its frames and where its
-shapes are. A run keeps how many samples it has taken, so a resumed run goes on with the same
-sequence whatever the number of workers.
+phrasing of it (and the same caption with the directions reversed, and with the shapes in
+their nearest other colours), its frames and where its shapes are. A run keeps how many
+samples it has taken, so a resumed run goes on with the same sequence whatever the number of
+workers.
 
 On a GPU the model's steps take milliseconds and drawing the scenes in numpy would leave the
 device waiting, so `workers` processes render chunks of the sequence ahead of the trainer. With
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from studio.demo.captions import caption, reversed_caption
+from studio.demo.captions import caption, recoloured_caption, reversed_caption
 from studio.demo.scenes import HELD_OUT_SEED_START, make_scene, render, shape_masks
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class Sample:
     frames: np.ndarray  # uint8 (F, H, W, 3)
     text: str
     reversed: str  # the caption with its directions reversed
+    recoloured: str  # the caption with each shape in the nearest other colour
     shapes: np.ndarray  # bool (F, H, W): the pixels a shape covers
 
 
@@ -44,6 +46,7 @@ def make_sample(seed: int, variant: int, held_out: bool = False) -> Sample:
         render(scene),
         caption(scene, variant, held_out=held_out),
         reversed_caption(scene, variant, held_out=held_out),
+        recoloured_caption(scene, variant, held_out=held_out),
         shape_masks(scene),
     )
 

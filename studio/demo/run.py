@@ -35,6 +35,7 @@ LOSS_SETTINGS: dict[str, float] = {
     "direction_contrast": 0.0,
     "direction_min_sigma": 0.0,
     "reference_share": 0.0,
+    "colour_contrast": 0.0,
 }
 # Of those, the ones that leave the held-out loss as it was (its batch has no reference images),
 # so a run that changes them goes on comparing its exports against the best so far.
@@ -52,6 +53,7 @@ NEW_RUN: dict[str, float] = {
     "direction_contrast": 0.0,
     "direction_min_sigma": 0.0,
     "reference_share": 0.4,
+    "colour_contrast": 0.0,
 }
 RATE_PHASES = {"vae_lr": "vae", "lr": "transformer", "decoder_lr": "decoder"}
 
@@ -327,4 +329,5 @@ def new_flow_trainer(
         direction_min_sigma=args.direction_min_sigma,
         feed=feed,
         reference_share=args.reference_share,
+        colour_contrast=args.colour_contrast,
     )

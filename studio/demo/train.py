@@ -144,17 +144,20 @@ def transformer_check(run: Run):
     weight = st.get("shape_weight", LOSS_SETTINGS["shape_weight"])
 
     def check() -> float:
-        plain, v, heard = run.flow.validation_losses(val, weight)
+        plain, v, heard, colours = run.flow.validation_losses(val, weight)
         log.info(
             "held-out flow loss %.4f (shape-weighted %.4f; on the shapes %.3fx with the "
-            "directions reversed) at step %d",
+            "directions reversed, %.3fx recoloured) at step %d",
             plain,
             v,
             heard,
+            colours,
             st["step"],
         )
         record = {"phase": "transformer", "step": st["step"], "val": plain, "weighted": v}
-        st["history"].append({**record, "reversed_over_true": heard})
+        st["history"].append(
+            {**record, "reversed_over_true": heard, "recoloured_over_true": colours}
+        )
         return v
 
     return check

@@ -80,8 +80,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--direction-min-sigma",
         type=float,
-        help="apply the direction term only to samples noised at least this much (0 to 1; 0: "
-        f"all; {_new_run('direction_min_sigma')}), where the caption still decides the motion",
+        help="apply the direction and colour terms only to samples noised at least this much "
+        f"(0 to 1; 0: all; {_new_run('direction_min_sigma')}), where the caption still decides "
+        "the motion and the colour",
+    )
+    p.add_argument(
+        "--colour-contrast",
+        type=float,
+        help="weight of a term that asks the flow error on the shapes to be higher with each "
+        "shape in its nearest other colour (yellow for orange) than with the true caption "
+        f"(0: off; costs half a step more; {_new_run('colour_contrast')})",
     )
     p.add_argument(
         "--reference-share",

@@ -226,19 +226,21 @@ def test_the_card_interval_shows_how_little_a_few_prompts_say() -> None:
     assert row.startswith("79.7% (51 of 64; 95% interval ") and TARGETS["direction"] == 0.8
 
 
-def test_the_card_says_how_the_direction_term_was_applied() -> None:
-    from studio.demo.card import _direction_contrast
+@pytest.mark.parametrize(
+    ("key", "captions"),
+    [
+        ("direction_contrast", "reversed-direction captions"),
+        ("colour_contrast", "captions with the nearest other colour"),
+    ],
+)
+def test_the_card_says_how_each_contrast_term_was_applied(key: str, captions: str) -> None:
+    from studio.demo.card import _contrast
 
-    assert _direction_contrast({"direction_contrast": 0.0}) == ""
-    everywhere = _direction_contrast({"direction_contrast": 1.0})
-    assert everywhere == "; reversed-direction captions contrasted (weight 1) throughout"
-    row = _direction_contrast(
-        {"direction_contrast": 0.5, "direction_min_sigma": 0.4, "direction_contrast_from_step": 9}
-    )
-    assert row == (
-        "; reversed-direction captions contrasted (weight 0.5 at noise levels from 0.4) "
-        "from step 9"
-    )
+    assert _contrast({key: 0.0}, key) == ""
+    everywhere = _contrast({key: 1.0}, key)
+    assert everywhere == f"; {captions} contrasted (weight 1) throughout"
+    row = _contrast({key: 0.5, "direction_min_sigma": 0.4, f"{key}_from_step": 9}, key)
+    assert row == f"; {captions} contrasted (weight 0.5 at noise levels from 0.4) from step 9"
 
 
 def test_the_card_says_when_extending_back_was_trained_with_a_reference() -> None:

@@ -68,9 +68,10 @@ def test_train_stops_resumes_and_exports(tmp_path: Path, caplog: pytest.LogCaptu
     said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("plan: ")]
     assert len(said) == 3 and all("nothing to do" in line for line in said[1:]), said
 
-    # A changed shape weight, prompt length, direction term or reference share is recorded from
+    # A changed shape weight, prompt length, contrast term or reference share is recorded from
     # the step it took over, and the export says so.
     changed = ["--shape-weight", "2", "--prompt-tokens", "24", "--direction-contrast", "0.5"]
+    changed += ["--colour-contrast", "0.25"]
     assert train(1, 3, 2, *changed, "--reference-share", "0.5") == 0
     training = json.loads((export / "training.json").read_text())
     assert (training["reference_share"], training["reference_share_from_step"]) == (0.5, 2)
@@ -81,6 +82,7 @@ def test_train_stops_resumes_and_exports(tmp_path: Path, caplog: pytest.LogCaptu
     assert (training["shape_weight"], training["shape_weight_from_step"]) == (2.0, 2)
     assert (training["prompt_tokens"], training["prompt_tokens_from_step"]) == (24, 2)
     assert (training["direction_contrast"], training["direction_contrast_from_step"]) == (0.5, 2)
+    assert (training["colour_contrast"], training["colour_contrast_from_step"]) == (0.25, 2)
     assert json.loads((export / "studio_defaults.json").read_text())["prompt_tokens"] == 24
 
     # A run started from the exported folder goes on with its record, not from its own step,
@@ -110,7 +112,7 @@ def test_train_stops_resumes_and_exports(tmp_path: Path, caplog: pytest.LogCaptu
     assert _rates(continued) == _rates(training)
     assert _rates(training) == [*defaults, ("decoder", 1, 2e-4)]
     assert (continued["prompt_tokens"], continued["direction_contrast"]) == (24, 0.5)
-    assert continued["reference_share"] == 0.5
+    assert (continued["reference_share"], continued["colour_contrast"]) == (0.5, 0.25)
     assert continued["reference_share_earlier"] == training["reference_share_earlier"]
 
     # So does a resumed run, and a flag still changes the setting it names.

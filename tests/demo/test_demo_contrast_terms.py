@@ -1,5 +1,5 @@
-"""The trainer's direction term: captions with the directions reversed, and a hinge that makes
-the model's error depend on the direction words."""
+"""The trainer's direction and colour terms: captions with the directions reversed or the shapes
+recoloured, and a hinge that makes the model's error depend on those words."""
 
 from __future__ import annotations
 
@@ -10,10 +10,16 @@ import pytest
 import torch
 
 from studio.demo import model as M
-from studio.demo.captions import DIRECTION_WORDS, caption, reversed_caption
+from studio.demo.captions import (
+    DIRECTION_WORDS,
+    caption,
+    nearest_colour,
+    recoloured_caption,
+    reversed_caption,
+)
 from studio.demo.data import PromptEncoder
 from studio.demo.flow import FlowTrainer
-from studio.demo.scenes import OPPOSITE, make_scene
+from studio.demo.scenes import OPPOSITE, SHAPE_COLOURS, make_scene
 
 _PHRASES = sorted(
     {w for words in DIRECTION_WORDS.values() for group in words for w in group}, key=len
@@ -41,6 +47,33 @@ def test_a_reversed_caption_differs_only_in_its_direction_words(held_out: bool) 
         assert reversed_caption(dataclasses.replace(scene, movers=movers), seed * 7, held_out) == text
 
 
+def test_the_nearest_colour_is_the_closest_other_one_and_yellow_and_orange_are_pairs() -> None:
+    assert nearest_colour("yellow") == "orange" and nearest_colour("orange") == "yellow"
+    assert nearest_colour("purple") == "blue" and nearest_colour("blue") == "purple"
+    for name in SHAPE_COLOURS:
+        assert nearest_colour(name) != name
+
+
+@pytest.mark.parametrize("held_out", [False, True])
+def test_a_recoloured_caption_differs_only_in_its_colour_words(held_out: bool) -> None:
+    for seed in range(60):
+        scene = make_scene(seed)
+        text = caption(scene, seed * 7, held_out)
+        changed = recoloured_caption(scene, seed * 7, held_out)
+        assert changed != text
+        # Word for word the same but the colours (and "a"/"an" before them).
+        words, others = text.split(), changed.split()
+        assert len(words) == len(others)
+        for a, b in zip(words, others, strict=True):
+            if a != b and a not in ("a", "an"):
+                assert a.strip(",") in SHAPE_COLOURS and b.strip(",") == nearest_colour(a.strip(","))
+        # It is the true caption of the clip with every shape in its nearest other colour.
+        movers = tuple(
+            dataclasses.replace(m, colour=nearest_colour(m.colour)) for m in scene.movers
+        )
+        assert caption(dataclasses.replace(scene, movers=movers), seed * 7, held_out) == changed
+
+
 def _shape_errors(trainer: FlowTrainer, batch: list[dict], sigmas, noise, key: str) -> np.ndarray:
     with torch.no_grad():
         errors = trainer._errors(trainer.transformer, batch, sigmas, noise, [b[key] for b in batch])
@@ -48,10 +81,20 @@ def _shape_errors(trainer: FlowTrainer, batch: list[dict], sigmas, noise, key: s
     return ((errors * shapes).sum(dim=(1, 2, 3, 4)) / shapes.sum(dim=(1, 2, 3, 4))).numpy()
 
 
-def test_the_direction_term_makes_the_error_depend_on_the_direction_words() -> None:
+# Per term: the trainer's weight for it, the wrong caption's key, its margin, and where the held-out
+# check reports it in `validation_losses`.
+TERMS = {
+    "direction": ("direction_contrast", "reversed", FlowTrainer.DIRECTION_MARGIN, 2),
+    "colour": ("colour_contrast", "recoloured", FlowTrainer.COLOUR_MARGIN, 3),
+}
+
+
+@pytest.mark.parametrize("term", TERMS)
+def test_a_contrast_term_makes_the_error_depend_on_its_words(term: str) -> None:
+    weight, key, margin, figure = TERMS[term]
     torch.manual_seed(0)
     trainer = FlowTrainer(
-        M.new_transformer(0), M.new_vae(0), 3e-4, torch.device("cpu"), direction_contrast=1.0
+        M.new_transformer(0), M.new_vae(0), 3e-4, torch.device("cpu"), **{weight: 1.0}
     )
     trainer.attach(PromptEncoder(24))
     rng = np.random.default_rng(0)
@@ -61,30 +104,31 @@ def test_the_direction_term_makes_the_error_depend_on_the_direction_words() -> N
     texts = [b["text"] for b in batch]
 
     def gap() -> np.ndarray:
-        wrong = _shape_errors(trainer, batch, sigmas, noise, "reversed")
+        wrong = _shape_errors(trainer, batch, sigmas, noise, key)
         return wrong / _shape_errors(trainer, batch, sigmas, noise, "text") - 1
 
     def heard() -> float:
         """The figure the trainer logs at each held-out check, on these two samples."""
         trainer.ema.load_state_dict(trainer.transformer.state_dict())
         val = {"samples": batch, "sigmas": sigmas, "noise": noise, "texts": texts}
-        return trainer.validation_losses(val, 4.0)[2]
+        return trainer.validation_losses(val, 4.0)[figure]
 
     before = gap()
-    # An untrained model barely reads the prompt: reversing it changes little.
-    assert np.abs(before).max() < trainer.DIRECTION_MARGIN
-    assert abs(heard() - 1) < trainer.DIRECTION_MARGIN
+    # An untrained model barely reads the prompt: changing it changes little.
+    assert np.abs(before).max() < margin
+    assert abs(heard() - 1) < margin
     trainer.transformer.train()
     for _ in range(25):
         errors = trainer._errors(trainer.transformer, batch, sigmas, noise, texts)
-        hinge = trainer.direction_hinge(errors, batch, sigmas, noise, texts)
+        hinge = trainer.contrast_hinge(errors, batch, sigmas, noise, texts, key, margin)
         trainer.opt.zero_grad()
         hinge.backward()
         trainer.opt.step()
-    # Only the direction words differ, so the model now reads them: the reversed caption's
-    # error on the shapes is clearly above the true one's.
-    assert (gap() > trainer.DIRECTION_MARGIN / 2).all()
-    assert heard() > 1 + trainer.DIRECTION_MARGIN / 2
+    # Only those words differ, so the model now reads them: on the sample the term contrasts
+    # (half the batch, the first), the wrong caption's error on the shapes is clearly above the
+    # true one's, and the held-out figure over both rises with it.
+    assert gap()[0] > margin / 2
+    assert heard() > 1 + margin / 4
 
 
 def test_samples_without_a_caption_are_left_out_of_the_direction_term() -> None:
@@ -93,7 +137,7 @@ def test_samples_without_a_caption_are_left_out_of_the_direction_term() -> None:
     )
     errors = torch.ones(2, 1, 5, 16, 16)
     # Both captions dropped (classifier-free guidance training): nothing to contrast.
-    hinge = trainer.direction_hinge(errors, [{}, {}], torch.ones(2), torch.ones(2), ["", ""])
+    hinge = trainer.contrast_hinge(errors, [{}, {}], torch.ones(2), torch.ones(2), ["", ""])
     assert float(hinge) == 0.0
 
 
@@ -116,7 +160,7 @@ def test_samples_noised_less_than_the_floor_are_left_out_of_the_direction_term()
         s = torch.tensor(sigmas)
         with torch.no_grad():
             errors = trainer._errors(trainer.transformer, batch, s, noise, texts)
-            return float(trainer.direction_hinge(errors, batch, s, noise, texts))
+            return float(trainer.contrast_hinge(errors, batch, s, noise, texts))
 
     # An untrained model's errors barely depend on the words, so the margin makes the hinge
     # positive wherever it applies.
