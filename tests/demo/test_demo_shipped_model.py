@@ -13,12 +13,12 @@ from studio.demo.pipeline import DEMO_FOLDER, generate, load_pipeline
 from studio.demo.scenes import FRAMES, HEIGHT, HELD_OUT_SEED_START, WIDTH, make_scene, render
 
 # Pinned-frame PSNR (dB) each mode must reach with the settings below. Measured on the shipped
-# weights (34.4, 34.2, 24.7 and 30.8 dB after 72221 transformer steps and 18562 decoder steps; an
+# weights (34.4, 33.4, 24.3 and 30.1 dB after 69794 transformer steps and 18562 decoder steps; an
 # untrained transformer gives 8 to 16), then lowered for margin. Extending backward is the weak
 # mode: after 13 empty frames Wan's causal encoder keeps little of a dark background's colour in
 # the pins' latent (the card's backgrounds row), so the model is also given the first pin as a
 # reference image (17.9 dB here before it learned to read one; with the background not named in
-# the prompt, as here, takes kept the clip's background in 5 of 32 held-out clips then, 30 now).
+# the prompt, as here, takes kept the clip's background in 5 of 32 held-out clips then, 29 now).
 # Frames it draws before the pins that do not lead into them still cost it: Wan's causal decoder
 # carries them into the pinned frames.
 MODES = {
