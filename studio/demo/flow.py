@@ -50,6 +50,11 @@ class FlowTrainer:
     # The colour term asks the same of the caption with each shape in its nearest other colour;
     # small shapes' errors rise about half as much as large ones' with such a caption (10% vs 23%).
     COLOUR_MARGIN = 0.2
+    # Each contrast term: the trainer's weight for it, the sample's wrong caption, its margin.
+    CONTRASTS = (
+        ("direction_contrast", "reversed", DIRECTION_MARGIN),
+        ("colour_contrast", "recoloured", COLOUR_MARGIN),
+    )
 
     def __init__(
         self,
@@ -271,10 +276,8 @@ class FlowTrainer:
         set_lr(self.opt, self.lr, step, frac, warmup=200)
         errors = self._errors(self.transformer, batch, sigmas, noise, texts)
         loss = self._weighted(errors, batch, self.shape_weight)
-        for weight, key, margin in (
-            (self.direction_contrast, "reversed", self.DIRECTION_MARGIN),
-            (self.colour_contrast, "recoloured", self.COLOUR_MARGIN),
-        ):
+        for setting, key, margin in self.CONTRASTS:
+            weight = getattr(self, setting)
             if weight > 0:
                 hinge = self.contrast_hinge(errors, batch, sigmas, noise, texts, key, margin)
                 loss = loss + weight * hinge
@@ -345,7 +348,7 @@ class FlowTrainer:
         errors = self._errors(self.ema, samples, val["sigmas"], val["noise"], val["texts"])
         true = _on_shapes(errors, samples).sum()
         heard = []
-        for key in ("reversed", "recoloured"):
+        for _setting, key, _margin in self.CONTRASTS:
             wrong = self._errors(
                 self.ema, samples, val["sigmas"], val["noise"], [s[key] for s in samples]
             )

@@ -50,8 +50,14 @@ def test_a_reversed_caption_differs_only_in_its_direction_words(held_out: bool) 
 def test_the_nearest_colour_is_the_closest_other_one_and_yellow_and_orange_are_pairs() -> None:
     assert nearest_colour("yellow") == "orange" and nearest_colour("orange") == "yellow"
     assert nearest_colour("purple") == "blue" and nearest_colour("blue") == "purple"
+
+    def apart(a: str, b: str) -> float:
+        return float(np.linalg.norm(np.subtract(SHAPE_COLOURS[a], SHAPE_COLOURS[b])))
+
     for name in SHAPE_COLOURS:
-        assert nearest_colour(name) != name
+        near = nearest_colour(name)
+        assert near != name
+        assert all(apart(name, near) <= apart(name, o) for o in SHAPE_COLOURS if o != name)
 
 
 @pytest.mark.parametrize("held_out", [False, True])
