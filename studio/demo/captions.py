@@ -132,8 +132,8 @@ def reversed_caption(scene: Scene, variant: int = 0, held_out: bool = False) -> 
     The same phrasing word for word but the direction words (the choices are drawn in the same
     order): a true caption of another clip, which the trainer contrasts with the real one.
     """
-    movers = tuple(dataclasses.replace(m, direction=OPPOSITE[m.direction]) for m in scene.movers)
-    return caption(dataclasses.replace(scene, movers=movers), variant, held_out)
+    return caption(every_mover(scene, lambda m: {"direction": OPPOSITE[m.direction]}), variant,
+                   held_out)
 
 
 def nearest_colour(name: str) -> str:
@@ -148,8 +148,14 @@ def recoloured_caption(scene: Scene, variant: int = 0, held_out: bool = False) -
     """`caption(scene, variant, held_out)` with every shape in its `nearest_colour`: the same
     phrasing word for word but the colours, a true caption of another clip, which the trainer
     contrasts with the real one."""
-    movers = tuple(dataclasses.replace(m, colour=nearest_colour(m.colour)) for m in scene.movers)
-    return caption(dataclasses.replace(scene, movers=movers), variant, held_out)
+    return caption(every_mover(scene, lambda m: {"colour": nearest_colour(m.colour)}), variant,
+                   held_out)
+
+
+def every_mover(scene: Scene, change) -> Scene:
+    """The scene with each mover's fields replaced by `change(mover)` (a dict of them)."""
+    movers = tuple(dataclasses.replace(m, **change(m)) for m in scene.movers)
+    return dataclasses.replace(scene, movers=movers)
 
 
 def mover_caption(scene: Scene, variant: int = 0) -> str:

@@ -3,8 +3,6 @@ recoloured, and a hinge that makes the model's error depend on those words."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 import torch
@@ -13,6 +11,7 @@ from studio.demo import model as M
 from studio.demo.captions import (
     DIRECTION_WORDS,
     caption,
+    every_mover,
     nearest_colour,
     recoloured_caption,
     reversed_caption,
@@ -41,10 +40,9 @@ def test_a_reversed_caption_differs_only_in_its_direction_words(held_out: bool) 
         assert flipped != text
         assert _without_directions(flipped) == _without_directions(text)
         # It is the true caption of the clip with every shape going the other way.
-        movers = tuple(
-            dataclasses.replace(m, direction=OPPOSITE[m.direction]) for m in scene.movers
-        )
-        assert reversed_caption(dataclasses.replace(scene, movers=movers), seed * 7, held_out) == text
+        back = every_mover(scene, lambda m: {"direction": OPPOSITE[m.direction]})
+        assert back.movers[0].direction != scene.movers[0].direction
+        assert reversed_caption(back, seed * 7, held_out) == text
 
 
 def test_the_nearest_colour_is_the_closest_other_one_and_yellow_and_orange_are_pairs() -> None:
@@ -74,10 +72,9 @@ def test_a_recoloured_caption_differs_only_in_its_colour_words(held_out: bool) -
             if a != b and a not in ("a", "an"):
                 assert a.strip(",") in SHAPE_COLOURS and b.strip(",") == nearest_colour(a.strip(","))
         # It is the true caption of the clip with every shape in its nearest other colour.
-        movers = tuple(
-            dataclasses.replace(m, colour=nearest_colour(m.colour)) for m in scene.movers
-        )
-        assert caption(dataclasses.replace(scene, movers=movers), seed * 7, held_out) == changed
+        other = every_mover(scene, lambda m: {"colour": nearest_colour(m.colour)})
+        assert other.movers[0].colour != scene.movers[0].colour
+        assert caption(other, seed * 7, held_out) == changed
 
 
 def _shape_errors(trainer: FlowTrainer, batch: list[dict], sigmas, noise, key: str) -> np.ndarray:
