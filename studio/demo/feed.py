@@ -56,9 +56,20 @@ def train_seed(rng: np.random.Generator) -> int:
     return int(rng.integers(0, HELD_OUT_SEED_START))
 
 
-def nth_sample(feed_seed: int, index: int) -> Sample:
+def has_small_shape(seed: int) -> bool:
+    return any(m.size == "small" for m in make_scene(seed).movers)
+
+
+def nth_sample(feed_seed: int, index: int, small_share: float = 0.0) -> Sample:
+    """Sample `index` of the feed: a random training scene, except that a `small_share` of the
+    samples are drawn again until their scene has a small shape (with 0, the draws are those of
+    a feed that never had the setting)."""
     rng = np.random.default_rng([feed_seed, index])
-    return make_sample(train_seed(rng), int(rng.integers(1 << 30)))
+    seed, variant = train_seed(rng), int(rng.integers(1 << 30))
+    if small_share > 0 and rng.random() < small_share:
+        while not has_small_shape(seed):
+            seed = train_seed(rng)
+    return make_sample(seed, variant)
 
 
 def _ignore_interrupts() -> None:
@@ -67,8 +78,8 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _chunk(feed_seed: int, start: int, count: int) -> list[Sample]:
-    return [nth_sample(feed_seed, i) for i in range(start, start + count)]
+def _chunk(feed_seed: int, start: int, count: int, small_share: float) -> list[Sample]:
+    return [nth_sample(feed_seed, i, small_share) for i in range(start, start + count)]
 
 
 # How long closing a feed waits for the chunks already asked of its workers.
@@ -77,12 +88,15 @@ CLOSE_WAIT_S = 120.0
 
 class SampleFeed:
     """The training samples in order, rendered by `workers` processes up to `ahead` chunks of
-    CHUNK samples before they are taken."""
+    CHUNK samples before they are taken. `small_share` is nth_sample's."""
 
     CHUNK = 8
 
-    def __init__(self, seed: int, workers: int = 0, ahead: int | None = None) -> None:
+    def __init__(
+        self, seed: int, workers: int = 0, ahead: int | None = None, small_share: float = 0.0
+    ) -> None:
         self.seed = seed
+        self.small_share = small_share
         self.workers = workers
         self.ahead = ahead if ahead is not None else 4 * workers
         self.taken = 0  # samples handed out so far: the position a resumed run goes on from
@@ -100,7 +114,7 @@ class SampleFeed:
     def take(self, n: int) -> list[Sample]:
         while len(self._ready) < n:
             if self.workers <= 0:
-                self._ready.extend(_chunk(self.seed, self._next, self.CHUNK))
+                self._ready.extend(_chunk(self.seed, self._next, self.CHUNK, self.small_share))
                 self._next += self.CHUNK
                 continue
             self._top_up()
@@ -119,7 +133,9 @@ class SampleFeed:
             log.info("rendering training scenes in %d worker processes", self.workers)
         while len(self._pending) < max(1, self.ahead):
             self._pending.append(
-                self._pool.apply_async(_chunk, (self.seed, self._next, self.CHUNK))
+                self._pool.apply_async(
+                    _chunk, (self.seed, self._next, self.CHUNK, self.small_share)
+                )
             )
             self._next += self.CHUNK
 

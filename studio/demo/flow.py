@@ -295,8 +295,8 @@ class FlowTrainer:
         sigmas: torch.Tensor,
         noise: torch.Tensor,
         texts: list[str],
-        key: str = "reversed",
-        margin: float = DIRECTION_MARGIN,
+        key: str,
+        margin: float,
     ) -> torch.Tensor:
         """Mean over half the captioned samples of relu((1 + margin) * e_true - e_wrong), where
         e is the mean flow error on the latents the shapes touch, `errors` are the true ones and

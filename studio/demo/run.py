@@ -36,10 +36,11 @@ LOSS_SETTINGS: dict[str, float] = {
     "direction_min_sigma": 0.0,
     "reference_share": 0.0,
     "colour_contrast": 0.0,
+    "small_share": 0.0,
 }
 # Of those, the ones that leave the held-out loss as it was (its batch has no reference images),
 # so a run that changes them goes on comparing its exports against the best so far.
-SAME_HELD_OUT_LOSS = ("reference_share",)
+SAME_HELD_OUT_LOSS = ("reference_share", "small_share")
 
 # What a new run trains with where the command line is silent. A run that goes on (from its
 # checkpoint or an --init-from folder) keeps what it was trained with instead: the loss
@@ -54,6 +55,7 @@ NEW_RUN: dict[str, float] = {
     "direction_min_sigma": 0.0,
     "reference_share": 0.4,
     "colour_contrast": 0.0,
+    "small_share": 0.0,
 }
 RATE_PHASES = {"vae_lr": "vae", "lr": "transformer", "decoder_lr": "decoder"}
 
@@ -123,7 +125,7 @@ class Run:
         self.device = device
         self.path = args.out / "checkpoint.pt"
         # Every phase's training clips, in one sequence the checkpoint keeps its place in.
-        self.feed = SampleFeed(args.seed, args.workers)
+        self.feed = SampleFeed(args.seed, args.workers, small_share=args.small_share)
         self.use(M.new_vae(args.seed), M.new_transformer(args.seed + 1))
         self.state = {
             "phase": "vae",

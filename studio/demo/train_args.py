@@ -99,6 +99,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         f"(0: none; {_new_run('reference_share')})",
     )
     p.add_argument(
+        "--small-share",
+        type=float,
+        help="share of training clips (0 to 1) drawn again until they have a small shape, on "
+        "top of those that have one anyway (about 38%%): small shapes are where the model "
+        f"misses colours (0: none; {_new_run('small_share')})",
+    )
+    p.add_argument(
         "--steps", type=int, default=NO_STEP_LIMIT, help="stop after this many transformer steps"
     )
     p.add_argument(
@@ -164,6 +171,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="go back to the VAE phase (the transformer restarts)",
     )
     args = p.parse_args(argv)
+    for share in ("reference_share", "small_share"):
+        value = getattr(args, share)
+        if value is not None and not 0.0 <= value <= 1.0:
+            p.error(f"--{share.replace('_', '-')} is a share, from 0 to 1, not {value:g}")
     if args.export is None:
         args.export = args.out / "model"
     # Settings left out go on as the run was trained; `args.carried` names them, for the log.

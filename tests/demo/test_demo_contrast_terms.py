@@ -20,6 +20,8 @@ from studio.demo.data import PromptEncoder
 from studio.demo.flow import FlowTrainer
 from studio.demo.scenes import OPPOSITE, SHAPE_COLOURS, make_scene
 
+# The direction term's wrong caption and margin, as the trainer passes them.
+REVERSED = next(c[1:] for c in FlowTrainer.CONTRASTS if c[0] == "direction_contrast")
 _PHRASES = sorted(
     {w for words in DIRECTION_WORDS.values() for group in words for w in group}, key=len
 )[::-1]
@@ -140,7 +142,8 @@ def test_samples_without_a_caption_are_left_out_of_the_direction_term() -> None:
     )
     errors = torch.ones(2, 1, 5, 16, 16)
     # Both captions dropped (classifier-free guidance training): nothing to contrast.
-    hinge = trainer.contrast_hinge(errors, [{}, {}], torch.ones(2), torch.ones(2), ["", ""])
+    empty = ["", ""]
+    hinge = trainer.contrast_hinge(errors, [{}, {}], torch.ones(2), torch.ones(2), empty, *REVERSED)
     assert float(hinge) == 0.0
 
 
@@ -163,7 +166,7 @@ def test_samples_noised_less_than_the_floor_are_left_out_of_the_direction_term()
         s = torch.tensor(sigmas)
         with torch.no_grad():
             errors = trainer._errors(trainer.transformer, batch, s, noise, texts)
-            return float(trainer.contrast_hinge(errors, batch, s, noise, texts))
+            return float(trainer.contrast_hinge(errors, batch, s, noise, texts, *REVERSED))
 
     # An untrained model's errors barely depend on the words, so the margin makes the hinge
     # positive wherever it applies.

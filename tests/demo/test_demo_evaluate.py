@@ -265,6 +265,14 @@ def test_the_card_says_when_extending_back_was_trained_with_a_reference() -> Non
     assert row.startswith("; 50% of batches")
 
 
+def test_the_card_says_when_clips_were_drawn_again_for_a_small_shape() -> None:
+    from studio.demo.card import _small_share
+
+    assert _small_share({}) == _small_share({"small_share": 0.0}) == ""
+    row = _small_share({"small_share": 0.5, "small_share_from_step": 69794})
+    assert row == "; 50% of clips drawn again until they had a small shape from step 69794"
+
+
 def test_the_card_tells_a_settings_earlier_values_in_its_own_terms() -> None:
     from studio.demo.card import _prompt_padding, _shape_weighting
 

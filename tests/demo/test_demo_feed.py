@@ -58,3 +58,19 @@ def test_a_sample_is_a_training_scene_with_its_caption_frames_and_shapes() -> No
     assert mover.colour in s.text and mover.colour in s.reversed and s.text != s.reversed
     held = make_sample(HELD_OUT_SEED_START + 3, 1, held_out=True)
     assert held.seed == HELD_OUT_SEED_START + 3
+
+
+def test_a_small_share_draws_more_scenes_with_a_small_shape_and_zero_keeps_the_old_feed() -> None:
+    def small(samples) -> int:
+        return sum(any(m.size == "small" for m in make_scene(s.seed).movers) for s in samples)
+
+    plain = SampleFeed(6).take(120)
+    assert _key(SampleFeed(6, small_share=0.0).take(120)) == _key(plain)
+    leaning = SampleFeed(6, small_share=0.6).take(120)
+    # About 38% of training scenes have a small shape; with 0.6 of the rest drawn again, 75%.
+    assert small(plain) <= 60 and small(leaning) >= 80
+    assert all(s.seed < HELD_OUT_SEED_START for s in leaning)
+    # A sample not drawn again (or whose first scene had a small shape) is the plain feed's.
+    same = [a.seed == b.seed for a, b in zip(plain, leaning, strict=True)]
+    assert 20 <= sum(same) < 120
+    assert _key(SampleFeed(6, small_share=0.6).take(120)) == _key(leaning)

@@ -71,7 +71,7 @@ def test_train_stops_resumes_and_exports(tmp_path: Path, caplog: pytest.LogCaptu
     # A changed shape weight, prompt length, contrast term or reference share is recorded from
     # the step it took over, and the export says so.
     changed = ["--shape-weight", "2", "--prompt-tokens", "24", "--direction-contrast", "0.5"]
-    changed += ["--colour-contrast", "0.25"]
+    changed += ["--colour-contrast", "0.25", "--small-share", "0.3"]
     assert train(1, 3, 2, *changed, "--reference-share", "0.5") == 0
     training = json.loads((export / "training.json").read_text())
     assert (training["reference_share"], training["reference_share_from_step"]) == (0.5, 2)
@@ -83,6 +83,7 @@ def test_train_stops_resumes_and_exports(tmp_path: Path, caplog: pytest.LogCaptu
     assert (training["prompt_tokens"], training["prompt_tokens_from_step"]) == (24, 2)
     assert (training["direction_contrast"], training["direction_contrast_from_step"]) == (0.5, 2)
     assert (training["colour_contrast"], training["colour_contrast_from_step"]) == (0.25, 2)
+    assert (training["small_share"], training["small_share_from_step"]) == (0.3, 2)
     assert json.loads((export / "studio_defaults.json").read_text())["prompt_tokens"] == 24
 
     # A run started from the exported folder goes on with its record, not from its own step,
@@ -113,6 +114,7 @@ def test_train_stops_resumes_and_exports(tmp_path: Path, caplog: pytest.LogCaptu
     assert _rates(training) == [*defaults, ("decoder", 1, 2e-4)]
     assert (continued["prompt_tokens"], continued["direction_contrast"]) == (24, 0.5)
     assert (continued["reference_share"], continued["colour_contrast"]) == (0.5, 0.25)
+    assert continued["small_share"] == 0.3
     assert continued["reference_share_earlier"] == training["reference_share_earlier"]
 
     # So does a resumed run, and a flag still changes the setting it names.
@@ -367,3 +369,17 @@ def test_going_on_from_the_bundled_model_keeps_how_it_was_trained(tmp_path: Path
             k: v for k, v in NEW_RUN.items() if k != "vae_lr"
         }
     assert fresh.carried == {} and fresh.vae_lr == NEW_RUN["vae_lr"]
+
+
+def test_a_share_outside_0_to_1_is_refused_in_one_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from studio.demo.train import parse_args
+
+    for flag in ("--small-share", "--reference-share"):
+        with pytest.raises(SystemExit) as stop:
+            parse_args(["--out", str(tmp_path / "run"), flag, "1.5"])
+        assert stop.value.code == 2
+        assert f"{flag} is a share, from 0 to 1, not 1.5" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+    assert parse_args(["--out", str(tmp_path / "run"), "--small-share", "1"]).small_share == 1.0
