@@ -118,7 +118,7 @@ with a shape weight, the latents a shape touches count that much more in the los
 |---|---|
 | hardware | {training.get("hardware", "unknown")} (device `{training.get("device", "cpu")}`), shared with other work |
 | VAE | {_vae_row(training)} |
-| transformer | {_transformer_from(training)}{training["transformer_steps"]} steps, batch {training["batch"]}{_peak_lrs(training, "transformer")}, {training["transformer_minutes"]} min{_shape_weighting(training)}{_prompt_padding(training)}{_contrast(training, "direction_contrast")}{_contrast(training, "colour_contrast")}{_reference_share(training)}{_small_share(training)} |
+| transformer | {_transformer_from(training)}{training["transformer_steps"]} steps, batch {training["batch"]}{_peak_lrs(training, "transformer")}, {training["transformer_minutes"]} min{_shape_weighting(training)}{_prompt_padding(training)}{_contrast(training, "direction_contrast")}{_contrast(training, "colour_contrast")}{_share_setting(training, "reference_share")}{_share_setting(training, "small_share")} |
 | decoder (encoder frozen) | {training.get("decoder_steps", 0)} steps, batch {training.get("decoder_batch", 2)} (whole clips){_peak_lrs(training, "decoder")}, {training.get("decoder_minutes", 0.0)} min |
 
 ## Evaluation (`python -m studio.demo.evaluate`)
@@ -346,23 +346,19 @@ def _reading_back(training: dict) -> str:
     return ": name the background in the prompt when extending backward"
 
 
-def _reference_share(training: dict) -> str:
-    share = training.get("reference_share", 0.0)
-    if not share:
-        return ""
-    when = _since(training, "reference_share", "{:.0%}".format) or " throughout"
-    return (
-        f"; {share:.0%} of batches extending back with the first pinned frame as a reference "
-        f"image{when}"
-    )
+# The trainer's shares, as the card names what each is a share of.
+SHARES = {
+    "reference_share": "batches extending back with the first pinned frame as a reference image",
+    "small_share": "clips drawn again until they had a small shape",
+}
 
 
-def _small_share(training: dict) -> str:
-    share = training.get("small_share", 0.0)
+def _share_setting(training: dict, key: str) -> str:
+    share = training.get(key, 0.0)
     if not share:
         return ""
-    when = _since(training, "small_share", "{:.0%}".format) or " throughout"
-    return f"; {share:.0%} of clips drawn again until they had a small shape{when}"
+    when = _since(training, key, "{:.0%}".format) or " throughout"
+    return f"; {share:.0%} of {SHARES[key]}{when}"
 
 
 def write_card(folder: Path, results: dict) -> Path:

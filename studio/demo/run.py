@@ -38,8 +38,8 @@ LOSS_SETTINGS: dict[str, float] = {
     "colour_contrast": 0.0,
     "small_share": 0.0,
 }
-# Of those, the ones that leave the held-out loss as it was (its batch has no reference images),
-# so a run that changes them goes on comparing its exports against the best so far.
+# Of those, the ones that leave the held-out loss as it was (its batch is fixed and has no
+# reference images), so a run that changes them goes on comparing its exports against the best.
 SAME_HELD_OUT_LOSS = ("reference_share", "small_share")
 
 # What a new run trains with where the command line is silent. A run that goes on (from its

@@ -170,7 +170,7 @@ def run_transformer_phase(run: Run, stop: dict) -> None:
         return
     # The best export is picked on the loss being trained: with a new shape weight, prompt
     # length or direction term the old best no longer compares, so the next held-out check sets
-    # it afresh (a new reference share leaves the held-out batch as it was).
+    # it afresh (a new reference or small-shape share leaves the held-out batch as it was).
     for key, before in LOSS_SETTINGS.items():
         value, now = getattr(args, key), st.get(key, before)
         if now != value:

@@ -101,7 +101,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--small-share",
         type=float,
-        help="share of training clips (0 to 1) drawn again until they have a small shape, on "
+        help="share of training clips (0 to 1; every phase's) drawn again until they have a small shape, on "
         "top of those that have one anyway (about 38%%): small shapes are where the model "
         f"misses colours (0: none; {_new_run('small_share')})",
     )

@@ -244,7 +244,10 @@ def test_the_card_says_how_each_contrast_term_was_applied(key: str, captions: st
 
 
 def test_the_card_says_when_extending_back_was_trained_with_a_reference() -> None:
-    from studio.demo.card import _reference_note, _reference_share
+    from studio.demo.card import _reference_note, _share_setting
+
+    def _reference_share(training: dict) -> str:
+        return _share_setting(training, "reference_share")
 
     assert _reference_share({}) == _reference_note({}) == ""
     row = _reference_share({"reference_share": 0.4, "reference_share_from_step": 62158})
@@ -266,10 +269,11 @@ def test_the_card_says_when_extending_back_was_trained_with_a_reference() -> Non
 
 
 def test_the_card_says_when_clips_were_drawn_again_for_a_small_shape() -> None:
-    from studio.demo.card import _small_share
+    from studio.demo.card import _share_setting
 
-    assert _small_share({}) == _small_share({"small_share": 0.0}) == ""
-    row = _small_share({"small_share": 0.5, "small_share_from_step": 69794})
+    assert _share_setting({}, "small_share") == _share_setting({"small_share": 0.0}, "small_share")
+    assert _share_setting({}, "small_share") == ""
+    row = _share_setting({"small_share": 0.5, "small_share_from_step": 69794}, "small_share")
     assert row == "; 50% of clips drawn again until they had a small shape from step 69794"
 
 

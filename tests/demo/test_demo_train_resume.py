@@ -68,7 +68,7 @@ def test_train_stops_resumes_and_exports(tmp_path: Path, caplog: pytest.LogCaptu
     said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("plan: ")]
     assert len(said) == 3 and all("nothing to do" in line for line in said[1:]), said
 
-    # A changed shape weight, prompt length, contrast term or reference share is recorded from
+    # A changed shape weight, prompt length, contrast term or share is recorded from
     # the step it took over, and the export says so.
     changed = ["--shape-weight", "2", "--prompt-tokens", "24", "--direction-contrast", "0.5"]
     changed += ["--colour-contrast", "0.25", "--small-share", "0.3"]
