@@ -18,6 +18,7 @@ from studio.demo.evaluate import (
     SEAMS,
     background_kept,
     background_separation,
+    held_out_seeds,
     main,
     seam_ratio,
     timeline_seam_ratio,
@@ -54,6 +55,7 @@ def test_evaluate_prints_the_figures_and_writes_the_card(tmp_path: Path, capsys)
     printed = capsys.readouterr().out
     results = json.loads(out.read_text())
 
+    assert results["first"] == 500  # the card's prompts
     assert 10.0 < results["vae_psnr_db"] < 60.0
     parts = results["vae_psnr_by_latent_frame_db"]
     assert len(parts) == 5  # the first frame, then four 4-frame chunks of the 17
@@ -65,8 +67,8 @@ def test_evaluate_prints_the_figures_and_writes_the_card(tmp_path: Path, capsys)
     # Adherence split by the sizes of the held-out scenes' shapes, tallied from what each
     # prompt's line says the detector saw.
     expected = {s: {"count": 0, "colour_correct": 0, "direction_correct": 0} for s in SIZES}
-    for i in range(2):
-        mover = make_scene(HELD_OUT_SEED_START + 500 + i, shapes=1).movers[0]
+    for i, seed in enumerate(held_out_seeds(2)):
+        mover = make_scene(seed, shapes=1).movers[0]
         saw = re.search(rf"\[{i + 1}/2\] .*: saw (\S+) (\S+)", printed)
         assert saw, printed
         tally = expected[mover.size]
@@ -159,7 +161,7 @@ def test_background_kept_counts_takes_that_lead_into_the_clip_on_its_background(
         return render(scene)
 
     monkeypatch.setattr(ev, "generate", fake_generate)
-    seeds = [HELD_OUT_SEED_START + 500 + i for i in range(4)]
+    seeds = held_out_seeds(4)
     assert background_kept(None, seeds, 2, 4.0) == {"kept": 0 if redrawn else 4, "count": 4}
     for seed, prompt in zip(seeds, prompts, strict=True):
         scene = make_scene(seed, shapes=1)
@@ -201,6 +203,22 @@ def test_background_separation_reads_the_latents_the_pipeline_conditions_on() ->
 def test_evaluate_refuses_a_folder_that_is_not_a_model(tmp_path: Path, capsys) -> None:
     assert main(["--model", str(tmp_path)]) == 2
     assert "is not a diffusers model folder" in capsys.readouterr().err
+
+
+def test_other_prompts_than_the_cards_can_be_measured_but_not_written_to_the_card(
+    tmp_path: Path, capsys
+) -> None:
+    card = held_out_seeds(128)
+    assert card == list(range(HELD_OUT_SEED_START + 500, HELD_OUT_SEED_START + 628))
+    fresh = held_out_seeds(160, first=3000)
+    assert len(set(fresh)) == 160 and not set(fresh) & set(card)
+    assert fresh[0] == HELD_OUT_SEED_START + 3000
+    folder = tmp_path / "demo"
+    shutil.copytree(DEMO_FOLDER, folder)
+    before = (folder / "README.md").read_bytes()
+    assert main(["--model", str(folder), "--first", "3000", "--card"]) == 2
+    assert "leave out --first 3000" in capsys.readouterr().err
+    assert (folder / "README.md").read_bytes() == before
 
 
 def test_evaluate_has_help(capsys) -> None:
