@@ -323,6 +323,12 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.first < 0:
+        print(
+            f"error: --first {args.first} is not a held-out prompt (they are numbered from 0).",
+            file=sys.stderr,
+        )
+        return 2
     if args.card and args.first != CARD_FIRST:
         print(
             f"error: the model card is measured from held-out prompt {CARD_FIRST}; "

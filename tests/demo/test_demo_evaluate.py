@@ -219,6 +219,9 @@ def test_other_prompts_than_the_cards_can_be_measured_but_not_written_to_the_car
     assert main(["--model", str(folder), "--first", "3000", "--card"]) == 2
     assert "leave out --first 3000" in capsys.readouterr().err
     assert (folder / "README.md").read_bytes() == before
+    # Below 0 they would be training scenes.
+    assert main(["--model", str(folder), "--first", "-1"]) == 2
+    assert "--first -1 is not a held-out prompt" in capsys.readouterr().err
 
 
 def test_evaluate_has_help(capsys) -> None:
