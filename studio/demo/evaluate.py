@@ -37,8 +37,8 @@ from studio.demo.pipeline import DEMO_FOLDER, generate, load_pipeline
 from studio.demo.scenes import (
     BACKGROUND_COLOURS,
     FRAMES,
-    HELD_OUT_SEED_START,
     SIZES,
+    held_out_seeds,
     make_scene,
     render,
 )
@@ -172,11 +172,6 @@ def background_separation(vae, seeds: list[int]) -> dict[str, dict]:
 # The card's prompts are the held-out seeds from this one on; another start compares weights on
 # prompts the card has not seen, so a change is not picked for the card's own prompts.
 CARD_FIRST = 500
-
-
-def held_out_seeds(count: int, first: int = CARD_FIRST) -> list[int]:
-    """The scene seeds of `count` held-out prompts, from held-out prompt `first` on."""
-    return [HELD_OUT_SEED_START + first + i for i in range(count)]
 
 
 def evaluate(

@@ -61,6 +61,11 @@ SPEEDS: dict[str, float] = {"slowly": 1.2, "quickly": 2.6}
 HELD_OUT_SEED_START = 1_000_000
 
 
+def held_out_seeds(count: int, first: int) -> list[int]:
+    """The scene seeds of `count` held-out prompts, from held-out prompt `first` on."""
+    return [HELD_OUT_SEED_START + first + i for i in range(count)]
+
+
 @dataclass(frozen=True)
 class Mover:
     """One shape and how it moves."""

@@ -38,7 +38,7 @@ from studio.demo.run import (
     new_flow_trainer,
     transformer_body_differs,
 )
-from studio.demo.scenes import HELD_OUT_SEED_START
+from studio.demo.scenes import held_out_seeds
 from studio.demo.train_args import parse_args
 from studio.demo.trainsteps import VaeTrainer
 
@@ -88,7 +88,7 @@ def train_phase(run: Run, stop: dict, phase: Phase, step_fn, evaluate) -> None:
             run.save()
 
 
-VAL_SEEDS = [HELD_OUT_SEED_START + i for i in range(8)]
+VAL_SEEDS = held_out_seeds(8, 0)
 
 
 def _vae_evaluator(run: Run, trainer: VaeTrainer, name: str, *, latent_stats: bool):
@@ -140,7 +140,7 @@ def transformer_check(run: Run):
     st = run.state
     tokens = st.get("prompt_tokens", LOSS_SETTINGS["prompt_tokens"])
     run.flow.attach(PromptEncoder(tokens, run.device))
-    val = run.flow.make_validation([HELD_OUT_SEED_START + 100 + i for i in range(16)])
+    val = run.flow.make_validation(held_out_seeds(16, 100))
     weight = st.get("shape_weight", LOSS_SETTINGS["shape_weight"])
 
     def check() -> float:

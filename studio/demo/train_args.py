@@ -101,9 +101,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--small-share",
         type=float,
-        help="share of training clips (0 to 1; every phase's) drawn again until they have a small shape, on "
-        "top of those that have one anyway (about 38%%): small shapes are where the model "
-        f"misses colours (0: none; {_new_run('small_share')})",
+        help="share of training clips (0 to 1; every phase's) drawn again until they have a "
+        "small shape, on top of those that have one anyway (about 38%%): small shapes are where "
+        f"the model misses colours (0: none; {_new_run('small_share')})",
     )
     p.add_argument(
         "--steps", type=int, default=NO_STEP_LIMIT, help="stop after this many transformer steps"

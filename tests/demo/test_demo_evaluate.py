@@ -14,11 +14,11 @@ import torch
 
 from studio.demo.card import TARGETS, _share, wilson_interval
 from studio.demo.evaluate import (
+    CARD_FIRST,
     MODES,
     SEAMS,
     background_kept,
     background_separation,
-    held_out_seeds,
     main,
     seam_ratio,
     timeline_seam_ratio,
@@ -32,6 +32,7 @@ from studio.demo.scenes import (
     SHAPE_COLOURS,
     SHAPES,
     SIZES,
+    held_out_seeds,
     make_scene,
     render,
 )
@@ -67,7 +68,7 @@ def test_evaluate_prints_the_figures_and_writes_the_card(tmp_path: Path, capsys)
     # Adherence split by the sizes of the held-out scenes' shapes, tallied from what each
     # prompt's line says the detector saw.
     expected = {s: {"count": 0, "colour_correct": 0, "direction_correct": 0} for s in SIZES}
-    for i, seed in enumerate(held_out_seeds(2)):
+    for i, seed in enumerate(held_out_seeds(2, CARD_FIRST)):
         mover = make_scene(seed, shapes=1).movers[0]
         saw = re.search(rf"\[{i + 1}/2\] .*: saw (\S+) (\S+)", printed)
         assert saw, printed
@@ -161,7 +162,7 @@ def test_background_kept_counts_takes_that_lead_into_the_clip_on_its_background(
         return render(scene)
 
     monkeypatch.setattr(ev, "generate", fake_generate)
-    seeds = held_out_seeds(4)
+    seeds = held_out_seeds(4, CARD_FIRST)
     assert background_kept(None, seeds, 2, 4.0) == {"kept": 0 if redrawn else 4, "count": 4}
     for seed, prompt in zip(seeds, prompts, strict=True):
         scene = make_scene(seed, shapes=1)
@@ -208,7 +209,7 @@ def test_evaluate_refuses_a_folder_that_is_not_a_model(tmp_path: Path, capsys) -
 def test_other_prompts_than_the_cards_can_be_measured_but_not_written_to_the_card(
     tmp_path: Path, capsys
 ) -> None:
-    card = held_out_seeds(128)
+    card = held_out_seeds(128, CARD_FIRST)
     assert card == list(range(HELD_OUT_SEED_START + 500, HELD_OUT_SEED_START + 628))
     fresh = held_out_seeds(160, first=3000)
     assert len(set(fresh)) == 160 and not set(fresh) & set(card)
