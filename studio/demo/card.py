@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from studio.demo import model as M
+from studio.demo.flow import EMA_DECAY
 from studio.demo.scenes import (
     BACKGROUND_COLOURS,
     DIRECTIONS,
@@ -118,7 +119,7 @@ with a shape weight, the latents a shape touches count that much more in the los
 |---|---|
 | hardware | {training.get("hardware", "unknown")} (device `{training.get("device", "cpu")}`), shared with other work |
 | VAE | {_vae_row(training)} |
-| transformer | {_transformer_from(training)}{training["transformer_steps"]} steps, batch {training["batch"]}{_peak_lrs(training, "transformer")}, {training["transformer_minutes"]} min{_shape_weighting(training)}{_prompt_padding(training)}{_contrast(training, "direction_contrast")}{_contrast(training, "colour_contrast")}{_share_setting(training, "reference_share")}{_share_setting(training, "small_share")} |
+| transformer | {_transformer_from(training)}{training["transformer_steps"]} steps, batch {training["batch"]}{_peak_lrs(training, "transformer")}, {training["transformer_minutes"]} min{_shape_weighting(training)}{_prompt_padding(training)}{_contrast(training, "direction_contrast")}{_contrast(training, "colour_contrast")}{_share_setting(training, "reference_share")}{_share_setting(training, "small_share")}{_averaging(training)} |
 | decoder (encoder frozen) | {training.get("decoder_steps", 0)} steps, batch {training.get("decoder_batch", 2)} (whole clips){_peak_lrs(training, "decoder")}, {training.get("decoder_minutes", 0.0)} min |
 
 ## Evaluation (`python -m studio.demo.evaluate`)
@@ -359,6 +360,21 @@ def _share_setting(training: dict, key: str) -> str:
         return ""
     when = _since(training, key, "{:.0%}".format) or " throughout"
     return f"; {share:.0%} of {SHARES[key]}{when}"
+
+
+def _averaging(training: dict) -> str:
+    """'; weights averaged over about 2000 steps (EMA decay 0.9995) from step 75195 (before it
+    0.998 from the start)', or '' while a run keeps the trainer's usual average."""
+    decay = training.get("ema_decay", EMA_DECAY)
+    if decay == EMA_DECAY and not training.get("ema_decay_from_step"):
+        return ""
+    # The trainer records earlier values other than its usual one; the card names that too.
+    earlier = training.get("ema_decay_earlier", [])
+    if not earlier or earlier[0][1] > 0:
+        earlier = [[EMA_DECAY, 0], *earlier]
+    when = _since({**training, "ema_decay_earlier": earlier}, "ema_decay", "{:g}".format)
+    span = round(1 / (1 - decay)) if decay < 1 else 0
+    return f"; weights averaged over about {span} steps (EMA decay {decay:g}){when}"
 
 
 def write_card(folder: Path, results: dict) -> Path:

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 # Shape masks grow by this many pixels before pooling, so the latents holding a shape's soft
 # edge count as the shape's (a fixed margin in pixels, whatever the VAE's stride).
 SHAPE_MARGIN = 4
+# The weight average's decay per step until a run says otherwise (a span of about 500 steps).
+EMA_DECAY = 0.998
 
 
 def latent_shape_masks(masks: np.ndarray, spatial: int, temporal: int) -> torch.Tensor:
@@ -68,6 +70,7 @@ class FlowTrainer:
         feed: SampleFeed | None = None,
         reference_share: float = 0.0,
         colour_contrast: float = 0.0,
+        ema_decay: float = EMA_DECAY,
     ) -> None:
         self.transformer = transformer
         self.feed = feed if feed is not None else SampleFeed(0)
@@ -108,6 +111,10 @@ class FlowTrainer:
         self.bf16 = False
         self.ema = copy.deepcopy(transformer).eval().requires_grad_(False)
         self.ema_steps = 0
+        # The exported weights are this average: each step moves it 1 - ema_decay of the way to
+        # the trained weights, so it spans about 1 / (1 - ema_decay) steps. Late in a run the
+        # weights wander between checkpoints as much as they improve; a longer span smooths that.
+        self.ema_decay = ema_decay
         self.prompts: PromptEncoder | None = None
         # Encoded samples for replay: with a reference image (one latent frame more) and without.
         self.buffers: dict[bool, list[dict]] = {False: [], True: []}
@@ -319,7 +326,7 @@ class FlowTrainer:
     @torch.no_grad()
     def _update_ema(self) -> None:
         self.ema_steps += 1
-        decay = min(0.998, (1 + self.ema_steps) / (10 + self.ema_steps))
+        decay = min(self.ema_decay, (1 + self.ema_steps) / (10 + self.ema_steps))
         for e, p in zip(self.ema.parameters(), self.transformer.parameters()):
             e.lerp_(p.detach(), 1 - decay)
 

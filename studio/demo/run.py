@@ -20,7 +20,7 @@ import torch
 from studio.core.machine import cpu_name
 from studio.demo import model as M
 from studio.demo.feed import SampleFeed
-from studio.demo.flow import FlowTrainer
+from studio.demo.flow import EMA_DECAY, FlowTrainer
 from studio.demo.phases import latest_peak_lr
 from studio.demo.trainsteps import DecoderTrainer, VaeTrainer
 
@@ -37,10 +37,12 @@ LOSS_SETTINGS: dict[str, float] = {
     "reference_share": 0.0,
     "colour_contrast": 0.0,
     "small_share": 0.0,
+    "ema_decay": EMA_DECAY,
 }
 # Of those, the ones that leave the held-out loss as it was (its batch is fixed and has no
-# reference images), so a run that changes them goes on comparing its exports against the best.
-SAME_HELD_OUT_LOSS = ("reference_share", "small_share")
+# reference images; the average is measured on the same loss), so a run that changes them goes
+# on comparing its exports against the best.
+SAME_HELD_OUT_LOSS = ("reference_share", "small_share", "ema_decay")
 
 # What a new run trains with where the command line is silent. A run that goes on (from its
 # checkpoint or an --init-from folder) keeps what it was trained with instead: the loss
@@ -56,6 +58,7 @@ NEW_RUN: dict[str, float] = {
     "reference_share": 0.4,
     "colour_contrast": 0.0,
     "small_share": 0.0,
+    "ema_decay": EMA_DECAY,
 }
 RATE_PHASES = {"vae_lr": "vae", "lr": "transformer", "decoder_lr": "decoder"}
 
@@ -332,4 +335,5 @@ def new_flow_trainer(
         feed=feed,
         reference_share=args.reference_share,
         colour_contrast=args.colour_contrast,
+        ema_decay=args.ema_decay,
     )

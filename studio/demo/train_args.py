@@ -106,6 +106,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         f"the model misses colours (0: none; {_new_run('small_share')})",
     )
     p.add_argument(
+        "--ema-decay",
+        type=float,
+        help="the exported weights are an average of the trained ones that each step moves "
+        "1 - D of the way, spanning about 1 / (1 - D) steps (0 to below 1; 0.9995 spans 2000: "
+        f"smoother weights late in a run; {_new_run('ema_decay')})",
+    )
+    p.add_argument(
         "--steps", type=int, default=NO_STEP_LIMIT, help="stop after this many transformer steps"
     )
     p.add_argument(
@@ -175,6 +182,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         value = getattr(args, share)
         if value is not None and not 0.0 <= value <= 1.0:
             p.error(f"--{share.replace('_', '-')} is a share, from 0 to 1, not {value:g}")
+    if args.ema_decay is not None and not 0.0 <= args.ema_decay < 1.0:
+        p.error(f"--ema-decay is from 0 to below 1 (1 would never move), not {args.ema_decay:g}")
     if args.export is None:
         args.export = args.out / "model"
     # Settings left out go on as the run was trained; `args.carried` names them, for the log.

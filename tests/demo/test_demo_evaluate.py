@@ -299,6 +299,23 @@ def test_the_card_says_when_clips_were_drawn_again_for_a_small_shape() -> None:
     assert row == "; 50% of clips drawn again until they had a small shape from step 69794"
 
 
+def test_the_card_says_over_how_many_steps_the_weights_were_averaged() -> None:
+    from studio.demo.card import _averaging
+
+    # The trainer's usual average is in the card's objective line; no row for it.
+    assert _averaging({}) == _averaging({"ema_decay": 0.998}) == ""
+    row = _averaging({"ema_decay": 0.9995, "ema_decay_from_step": 75195})
+    assert row == (
+        "; weights averaged over about 2000 steps (EMA decay 0.9995) from step 75195 "
+        "(before it 0.998 from the start)"
+    )
+    row = _averaging(
+        {"ema_decay": 0.9999, "ema_decay_from_step": 80000, "ema_decay_earlier": [[0.9995, 75195]]}
+    )
+    assert row.endswith("(before it 0.998 from the start, then 0.9995 from step 75195)")
+    assert "about 10000 steps" in row
+
+
 def test_the_card_tells_a_settings_earlier_values_in_its_own_terms() -> None:
     from studio.demo.card import _prompt_padding, _shape_weighting
 

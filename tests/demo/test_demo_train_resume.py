@@ -71,7 +71,7 @@ def test_train_stops_resumes_and_exports(tmp_path: Path, caplog: pytest.LogCaptu
     # A changed shape weight, prompt length, contrast term or share is recorded from
     # the step it took over, and the export says so.
     changed = ["--shape-weight", "2", "--prompt-tokens", "24", "--direction-contrast", "0.5"]
-    changed += ["--colour-contrast", "0.25", "--small-share", "0.3"]
+    changed += ["--colour-contrast", "0.25", "--small-share", "0.3", "--ema-decay", "0.99"]
     assert train(1, 3, 2, *changed, "--reference-share", "0.5") == 0
     training = json.loads((export / "training.json").read_text())
     assert (training["reference_share"], training["reference_share_from_step"]) == (0.5, 2)
@@ -84,6 +84,7 @@ def test_train_stops_resumes_and_exports(tmp_path: Path, caplog: pytest.LogCaptu
     assert (training["direction_contrast"], training["direction_contrast_from_step"]) == (0.5, 2)
     assert (training["colour_contrast"], training["colour_contrast_from_step"]) == (0.25, 2)
     assert (training["small_share"], training["small_share_from_step"]) == (0.3, 2)
+    assert (training["ema_decay"], training["ema_decay_from_step"]) == (0.99, 2)
     assert json.loads((export / "studio_defaults.json").read_text())["prompt_tokens"] == 24
 
     # A run started from the exported folder goes on with its record, not from its own step,
@@ -115,6 +116,7 @@ def test_train_stops_resumes_and_exports(tmp_path: Path, caplog: pytest.LogCaptu
     assert (continued["prompt_tokens"], continued["direction_contrast"]) == (24, 0.5)
     assert (continued["reference_share"], continued["colour_contrast"]) == (0.5, 0.25)
     assert continued["small_share"] == 0.3
+    assert continued["ema_decay"] == 0.99
     assert continued["reference_share_earlier"] == training["reference_share_earlier"]
 
     # So does a resumed run, and a flag still changes the setting it names.
@@ -123,6 +125,7 @@ def test_train_stops_resumes_and_exports(tmp_path: Path, caplog: pytest.LogCaptu
     assert resumed["step"] == 4
     assert (resumed["shape_weight"], resumed["shape_weight_from_step"]) == (2.0, 2)
     assert (resumed["prompt_tokens"], resumed["direction_contrast"]) == (24, 0.5)
+    assert (resumed["ema_decay"], resumed["ema_decay_from_step"]) == (0.99, 2)
     assert _rates(resumed) == [*defaults, ("decoder", 1, 2e-4), ("transformer", 3, 1e-4)]
 
     # A retrained VAE restarts the transformer, and its weighting with it.
@@ -383,3 +386,41 @@ def test_a_share_outside_0_to_1_is_refused_in_one_sentence(
         assert f"{flag} is a share, from 0 to 1, not 1.5" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
     assert parse_args(["--out", str(tmp_path / "run"), "--small-share", "1"]).small_share == 1.0
+
+
+def test_an_ema_decay_of_1_or_more_or_below_0_is_refused_in_one_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from studio.demo.train import parse_args
+
+    for value in ("1", "1.5", "-0.1"):
+        with pytest.raises(SystemExit) as stop:
+            parse_args(["--out", str(tmp_path / "run"), "--ema-decay", value])
+        assert stop.value.code == 2
+        assert "--ema-decay is from 0 to below 1" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+    assert parse_args(["--out", str(tmp_path / "run"), "--ema-decay", "0"]).ema_decay == 0.0
+
+
+def test_the_exported_average_moves_by_one_minus_the_decay_each_step() -> None:
+    from studio.demo.flow import FlowTrainer
+
+    def after_one_update(decay: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        trainer = FlowTrainer(
+            M.new_transformer(0), M.new_vae(0), 1e-4, torch.device("cpu"), ema_decay=decay
+        )
+        # Late in a run, where the warm-up no longer caps the decay.
+        trainer.ema_steps = 100_000
+        before = next(trainer.ema.parameters()).clone()
+        trained = next(trainer.transformer.parameters())
+        with torch.no_grad():
+            trained.add_(1.0)
+        trainer._update_ema()
+        return before, trained.detach(), next(trainer.ema.parameters())
+
+    for decay in (0.998, 0.9):
+        before, trained, average = after_one_update(decay)
+        assert torch.allclose(average, before + (1 - decay) * (trained - before), atol=1e-6)
+    # A trainer told nothing keeps the usual span, which a new run takes too.
+    trainer = FlowTrainer(M.new_transformer(0), M.new_vae(0), 1e-4, torch.device("cpu"))
+    assert trainer.ema_decay == NEW_RUN["ema_decay"] == 0.998
