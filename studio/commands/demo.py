@@ -44,7 +44,7 @@ class Beat:
 
 STORYBOARD = (
     Beat("Opening", "a red circle moving to the right on a navy background", "text", 11),
-    Beat("Follow", "a red circle moving to the right on a navy background", "extend", 12),
+    Beat("Follow", "a red circle moving to the right on a navy background", "extend", 16),
     Beat("Return", "a red circle moving to the left on a navy background", "text", 15),
     Beat("Bridge", "a red circle moving to the left on a navy background", "infill", 14),
 )

@@ -13,7 +13,7 @@ from studio.demo.pipeline import DEMO_FOLDER, generate, load_pipeline
 from studio.demo.scenes import FRAMES, HEIGHT, HELD_OUT_SEED_START, WIDTH, make_scene, render
 
 # Pinned-frame PSNR (dB) each mode must reach with the settings below. Measured on the shipped
-# weights (34.5, 33.9, 24.6 and 29.7 dB after 75195 transformer steps and 18562 decoder steps; an
+# weights (34.5, 33.7, 24.6 and 29.8 dB after 79262 transformer steps and 18562 decoder steps; an
 # untrained transformer gives 8 to 16), then lowered for margin. Extending backward is the weak
 # mode: after 13 empty frames Wan's causal encoder keeps little of a dark background's colour in
 # the pins' latent (the card's backgrounds row), so the model is also given the first pin as a
