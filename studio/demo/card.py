@@ -373,8 +373,7 @@ def _averaging(training: dict) -> str:
     if not earlier or earlier[0][1] > 0:
         earlier = [[EMA_DECAY, 0], *earlier]
     when = _since({**training, "ema_decay_earlier": earlier}, "ema_decay", "{:g}".format)
-    span = round(1 / (1 - decay)) if decay < 1 else 0
-    return f"; weights averaged over about {span} steps (EMA decay {decay:g}){when}"
+    return f"; weights averaged over about {round(1 / (1 - decay))} steps (EMA decay {decay:g}){when}"
 
 
 def write_card(folder: Path, results: dict) -> Path:

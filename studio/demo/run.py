@@ -26,9 +26,10 @@ from studio.demo.trainsteps import DecoderTrainer, VaeTrainer
 
 log = logging.getLogger(__name__)
 
-# Settings that change the transformer's loss, with what a record without one means. The run
-# keeps each with the step it took over from ("shape_weight_from_step") and the values it had
-# before with theirs ("shape_weight_earlier": [[value, from step], ...]), for the model card.
+# Settings of the transformer's training (its loss, its clips, the span of its exported average),
+# with what a record without one means. The run keeps each with the step it took over from
+# ("shape_weight_from_step") and the values it had before with theirs ("shape_weight_earlier":
+# [[value, from step], ...]), for the model card.
 LOSS_SETTINGS: dict[str, float] = {
     "shape_weight": 0.0,
     "prompt_tokens": M.WAN_PROMPT_TOKENS,
